@@ -1,0 +1,241 @@
+"""Core domain: regions, partners, alliance programs and their enrolments, community projects, staff roles."""
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+
+class TimeStampedModel(models.Model):
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        abstract = True
+
+
+class Crop(models.TextChoices):
+    COFFEE = "coffee", _("Coffee")
+    COCOA = "cocoa", _("Cocoa")
+
+
+department_code_validator = RegexValidator(r"^\d{2}$", _("A department ubigeo code has exactly 2 digits."))
+
+
+class Region(TimeStampedModel):
+    """A department of Peru (the INEI ubigeo department code, e.g. Huánuco = 10)."""
+
+    name = models.CharField(_("name"), max_length=80, unique=True)
+    ubigeo_code = models.CharField(
+        _("department ubigeo code"), max_length=2, unique=True, validators=[department_code_validator]
+    )
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("region")
+        verbose_name_plural = _("regions")
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ubigeo_code__regex=r"^[0-9]{2}$"), name="cooperative_region_ubigeo_two_digits"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Partner(TimeStampedModel):
+    class Kind(models.TextChoices):
+        NGO = "ngo", _("NGO")
+        BUYER = "buyer", _("Buyer")
+        CERTIFIER = "certifier", _("Certifier")
+        GOVERNMENT = "government", _("Government")
+        DONOR = "donor", _("Donor")
+
+    name = models.CharField(_("name"), max_length=150, unique=True)
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    country = models.CharField(
+        _("country"),
+        max_length=2,
+        default="PE",
+        help_text=_("ISO 3166-1 alpha-2 code, e.g. PE, US, CH."),
+        validators=[RegexValidator(r"^[A-Z]{2}$", _("Use the two-letter ISO country code, e.g. PE."))],
+    )
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("partner")
+        verbose_name_plural = _("partners")
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind__in=["ngo", "buyer", "certifier", "government", "donor"]),
+                name="cooperative_partner_kind_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(country__regex=r"^[A-Z]{2}$"), name="cooperative_partner_country_iso2"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class AllianceProgram(TimeStampedModel):
+    """A program funded by a partner with targets. Progress is always computed from the records."""
+
+    partner = models.ForeignKey(
+        Partner, verbose_name=_("partner"), on_delete=models.PROTECT, related_name="programs"
+    )
+    code = models.CharField(_("code"), max_length=30, unique=True)
+    name = models.CharField(_("name"), max_length=200)
+    description = models.TextField(_("description"), blank=True)
+    crops = models.JSONField(_("crops"), default=list, help_text=_("One or more of: coffee, cocoa."))
+    regions = models.ManyToManyField(Region, verbose_name=_("regions"), related_name="programs")
+    standards = models.ManyToManyField(
+        "certifications.Standard",
+        verbose_name=_("targeted standards"),
+        related_name="programs",
+        blank=True,
+    )
+    starts_on = models.DateField(_("starts on"))
+    ends_on = models.DateField(_("ends on"), null=True, blank=True)
+    target_farmers_certified = models.PositiveIntegerField(_("target farmers certified"), default=0)
+    target_beneficiaries = models.PositiveIntegerField(_("target beneficiaries"), default=0)
+    history = HistoricalRecords(m2m_fields=[regions])
+
+    class Meta:
+        verbose_name = _("alliance program")
+        verbose_name_plural = _("alliance programs")
+        ordering = ["-starts_on", "code"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends_on__isnull=True) | Q(ends_on__gte=F("starts_on")),
+                name="cooperative_program_dates_ordered",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} – {self.name}"
+
+    def clean(self) -> None:
+        super().clean()
+        crops = self.crops
+        valid = set(Crop.values)
+        if not isinstance(crops, list) or not crops or not all(c in valid for c in crops):
+            raise ValidationError({"crops": _("Choose one or more crops: coffee, cocoa.")})
+        if len(set(crops)) != len(crops):
+            raise ValidationError({"crops": _("A crop is listed twice.")})
+        if self.ends_on and self.starts_on and self.ends_on < self.starts_on:
+            raise ValidationError({"ends_on": _("The end date cannot be before the start date.")})
+
+
+class ProgramEnrollment(TimeStampedModel):
+    class Status(models.TextChoices):
+        ACTIVE = "active", _("Active")
+        COMPLETED = "completed", _("Completed")
+        WITHDRAWN = "withdrawn", _("Withdrawn")
+
+    program = models.ForeignKey(
+        AllianceProgram, verbose_name=_("program"), on_delete=models.PROTECT, related_name="enrollments"
+    )
+    member = models.ForeignKey(
+        "members.Member", verbose_name=_("member"), on_delete=models.PROTECT, related_name="enrollments"
+    )
+    enrolled_on = models.DateField(_("enrolled on"))
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.ACTIVE)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("program enrolment")
+        verbose_name_plural = _("program enrolments")
+        ordering = ["program", "member"]
+        constraints = [
+            models.UniqueConstraint(fields=["program", "member"], name="cooperative_enrollment_unique"),
+            models.CheckConstraint(
+                condition=Q(status__in=["active", "completed", "withdrawn"]),
+                name="cooperative_enrollment_status_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.member} @ {self.program.code}"
+
+    def clean(self) -> None:
+        super().clean()
+        if self.program_id and self.enrolled_on:
+            program = self.program
+            if self.enrolled_on < program.starts_on or (program.ends_on and self.enrolled_on > program.ends_on):
+                raise ValidationError({"enrolled_on": _("The enrolment date must fall within the program dates.")})
+
+
+class CommunityProject(TimeStampedModel):
+    """A community investment (a school, a water system) that counts towards a program's beneficiaries."""
+
+    name = models.CharField(_("name"), max_length=200)
+    program = models.ForeignKey(
+        AllianceProgram,
+        verbose_name=_("program"),
+        on_delete=models.PROTECT,
+        related_name="community_projects",
+        null=True,
+        blank=True,
+    )
+    region = models.ForeignKey(Region, verbose_name=_("region"), on_delete=models.PROTECT)
+    community = models.CharField(_("community"), max_length=120, blank=True)
+    description = models.TextField(_("description"), blank=True)
+    beneficiaries = models.PositiveIntegerField(_("beneficiaries"))
+    completed_on = models.DateField(_("completed on"), null=True, blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("community project")
+        verbose_name_plural = _("community projects")
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(beneficiaries__gt=0), name="cooperative_communityproject_beneficiaries_positive"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class StaffRole(TimeStampedModel):
+    """A staff member's role and the regions it covers. A user may hold several roles."""
+
+    class Role(models.TextChoices):
+        MANAGER = "manager", _("Manager")
+        TECHNICIAN = "technician", _("Field technician")
+        CREDIT_OFFICER = "credit_officer", _("Credit officer")
+        ICS_COORDINATOR = "ics_coordinator", _("ICS coordinator")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE, related_name="staff_roles"
+    )
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices)
+    all_regions = models.BooleanField(
+        _("all regions"), default=False, help_text=_("Covers every region, present and future.")
+    )
+    regions = models.ManyToManyField(Region, verbose_name=_("regions"), blank=True, related_name="staff_roles")
+    history = HistoricalRecords(m2m_fields=[regions])
+
+    class Meta:
+        verbose_name = _("staff role")
+        verbose_name_plural = _("staff roles")
+        ordering = ["user", "role"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "role"], name="cooperative_staffrole_unique_per_user"),
+            models.CheckConstraint(
+                condition=Q(role__in=["manager", "technician", "credit_officer", "ics_coordinator"]),
+                name="cooperative_staffrole_role_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} – {self.get_role_display()}"

@@ -1,0 +1,438 @@
+"""Members (farmers), their farms (plots) and the technicians' farm visits."""
+
+import uuid
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
+from django.db import models
+from django.db.models import F, Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from cooperative.models import Crop, Region, TimeStampedModel
+from members.validators import (
+    PERU_LATITUDE,
+    PERU_LONGITUDE,
+    normalize_dni,
+    validate_dni,
+    validate_latitude_in_peru,
+    validate_longitude_in_peru,
+)
+
+# Under 1% of Peruvian coffee producers farm more than 10 ha; a single plot above this is a typing error.
+MAX_FARM_HECTARES = Decimal("100")
+MIN_ALTITUDE_M, MAX_ALTITUDE_M = 0, 4500
+
+ubigeo_validator = RegexValidator(r"^\d{6}$", _("A ubigeo has 6 digits: department, province, district."))
+
+
+def _coordinates_constraints(prefix: str) -> list[models.CheckConstraint]:
+    """Latitude and longitude come together, inside Peru (WGS84 decimal degrees)."""
+    lat_low, lat_high = PERU_LATITUDE
+    lon_low, lon_high = PERU_LONGITUDE
+    return [
+        models.CheckConstraint(
+            condition=Q(latitude__isnull=True, longitude__isnull=True)
+            | Q(latitude__isnull=False, longitude__isnull=False),
+            name=f"{prefix}_coordinates_paired",
+        ),
+        models.CheckConstraint(
+            condition=Q(latitude__isnull=True)
+            | Q(latitude__gte=lat_low, latitude__lte=lat_high, longitude__gte=lon_low, longitude__lte=lon_high),
+            name=f"{prefix}_coordinates_in_peru",
+        ),
+    ]
+
+
+class Gender(models.TextChoices):
+    FEMALE = "female", _("Female")
+    MALE = "male", _("Male")
+    OTHER = "other", _("Other / not stated")
+
+
+class Member(TimeStampedModel):
+    class Status(models.TextChoices):
+        ACTIVE = "active", _("Active")
+        INACTIVE = "inactive", _("Inactive")
+        WITHDRAWN = "withdrawn", _("Withdrawn")
+
+    class UbigeoSource(models.TextChoices):
+        INEI = "inei", _("INEI")
+        RENIEC = "reniec", _("RENIEC")
+
+    code = models.CharField(_("member code"), max_length=20, unique=True)
+    first_names = models.CharField(_("first names"), max_length=100)
+    last_names = models.CharField(_("last names"), max_length=100)
+    dni = models.CharField(
+        _("DNI"),
+        max_length=10,
+        null=True,
+        blank=True,
+        validators=[validate_dni],
+        help_text=_("8 digits, optionally with the check character. Leave empty if unknown."),
+    )
+    gender = models.CharField(_("gender"), max_length=10, choices=Gender.choices)
+    birth_date = models.DateField(_("birth date"), null=True, blank=True)
+    phone = models.CharField(_("phone"), max_length=20, blank=True)
+    region = models.ForeignKey(Region, verbose_name=_("region"), on_delete=models.PROTECT, related_name="members")
+    district = models.CharField(_("district"), max_length=80, blank=True)
+    community = models.CharField(_("community"), max_length=120, blank=True)
+    ubigeo = models.CharField(_("ubigeo"), max_length=6, blank=True, validators=[ubigeo_validator])
+    ubigeo_source = models.CharField(
+        _("ubigeo code list"), max_length=10, choices=UbigeoSource.choices, default=UbigeoSource.INEI
+    )
+    joined_on = models.DateField(_("joined on"))
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.ACTIVE)
+    withdrawn_on = models.DateField(_("withdrawn on"), null=True, blank=True)
+    withdrawal_reason = models.TextField(_("withdrawal reason"), blank=True)
+    consents_to_share = models.BooleanField(
+        _("consents to share personal data with partners"), default=False
+    )
+    consent_date = models.DateField(_("consent date"), null=True, blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("member")
+        verbose_name_plural = _("members")
+        ordering = ["code"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["dni"], condition=Q(dni__isnull=False), name="members_member_dni_unique"
+            ),
+            models.CheckConstraint(condition=~Q(dni=""), name="members_member_dni_null_not_blank"),
+            models.CheckConstraint(
+                condition=Q(status__in=["active", "inactive", "withdrawn"]), name="members_member_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(consents_to_share=False) | Q(consent_date__isnull=False),
+                name="members_member_consent_dated",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="withdrawn") | Q(withdrawn_on__isnull=False),
+                name="members_member_withdrawal_dated",
+            ),
+            models.CheckConstraint(
+                condition=Q(ubigeo="") | Q(ubigeo__regex=r"^[0-9]{6}$"), name="members_member_ubigeo_six_digits"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.full_name}"
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.first_names} {self.last_names}".strip()
+
+    def clean(self) -> None:
+        super().clean()
+        errors: dict[str, str] = {}
+        if self.dni == "":
+            self.dni = None
+        if self.dni:
+            self.dni = normalize_dni(self.dni)
+        today = timezone.localdate()
+        if self.joined_on and self.joined_on > today:
+            errors["joined_on"] = _("The joining date cannot be in the future.")
+        if self.birth_date and self.birth_date > today:
+            errors["birth_date"] = _("The birth date cannot be in the future.")
+        if self.birth_date and self.joined_on and self.birth_date >= self.joined_on:
+            errors["birth_date"] = _("The birth date must be before the joining date.")
+        if self.consents_to_share and not self.consent_date:
+            errors["consent_date"] = _("Record the date on which the member gave consent.")
+        if self.consent_date and self.consent_date > today:
+            errors["consent_date"] = _("The consent date cannot be in the future.")
+        if self.status == self.Status.WITHDRAWN and not self.withdrawn_on:
+            errors["withdrawn_on"] = _("A withdrawn member needs the withdrawal date.")
+        if self.ubigeo and self.region_id and not self.ubigeo.startswith(self.region.ubigeo_code):
+            if self.ubigeo_source == self.UbigeoSource.INEI:
+                errors["ubigeo"] = _("The ubigeo does not belong to the member's region.")
+        if errors:
+            raise ValidationError(errors)
+
+
+class Farm(TimeStampedModel):
+    class Status(models.TextChoices):
+        ACTIVE = "active", _("Active")
+        RETIRED = "retired", _("Retired")
+
+    class PreviousCrop(models.TextChoices):
+        NONE = "", _("None / new land")
+        COCA = "coca", _("Coca")
+        COFFEE = "coffee", _("Coffee")
+        COCOA = "cocoa", _("Cocoa")
+        FOOD_CROPS = "food_crops", _("Food crops")
+        PASTURE = "pasture", _("Pasture")
+        OTHER = "other", _("Other")
+
+    class ProductionUnit(models.TextChoices):
+        # Kilograms are stored; the unit the person typed is kept next to it.
+        KG = "kg", _("kilograms")
+        QUINTAL = "qq", _("quintals (46 kg)")
+        EXPORT_BAG = "bag69", _("export bags (69 kg)")
+
+    UNIT_KG = {"kg": Decimal("1"), "qq": Decimal("46"), "bag69": Decimal("69")}
+
+    member = models.ForeignKey(Member, verbose_name=_("member"), on_delete=models.PROTECT, related_name="farms")
+    name = models.CharField(_("name"), max_length=120)
+    region = models.ForeignKey(Region, verbose_name=_("region"), on_delete=models.PROTECT, related_name="farms")
+    district = models.CharField(_("district"), max_length=80, blank=True)
+    community = models.CharField(_("community"), max_length=120, blank=True)
+    hectares = models.DecimalField(
+        _("hectares"),
+        max_digits=7,
+        decimal_places=2,
+        validators=[
+            MinValueValidator(Decimal("0.01"), _("The area must be greater than zero.")),
+            MaxValueValidator(
+                MAX_FARM_HECTARES, _("A single plot above 100 ha is not plausible here; check the figure.")
+            ),
+        ],
+    )
+    crop = models.CharField(_("crop"), max_length=10, choices=Crop.choices)
+    varieties = models.CharField(_("varieties"), max_length=200, blank=True)
+    altitude_m = models.PositiveIntegerField(
+        _("altitude (m a.s.l.)"),
+        null=True,
+        blank=True,
+        validators=[MaxValueValidator(MAX_ALTITUDE_M, _("The altitude must be at most 4,500 m."))],
+    )
+    latitude = models.DecimalField(
+        _("latitude"), max_digits=9, decimal_places=6, null=True, blank=True, validators=[validate_latitude_in_peru]
+    )
+    longitude = models.DecimalField(
+        _("longitude"),
+        max_digits=9,
+        decimal_places=6,
+        null=True,
+        blank=True,
+        validators=[validate_longitude_in_peru],
+    )
+    boundary = models.JSONField(
+        _("boundary (GeoJSON)"), null=True, blank=True, help_text=_("A GeoJSON Polygon or MultiPolygon in WGS84.")
+    )
+    planted_year = models.PositiveSmallIntegerField(_("year planted"), null=True, blank=True)
+    previous_crop = models.CharField(
+        _("previous crop"), max_length=20, choices=PreviousCrop.choices, blank=True, default=""
+    )
+    crop_changed_on = models.DateField(_("crop transition date"), null=True, blank=True)
+    estimated_production_kg = models.DecimalField(
+        _("estimated yearly production (kg)"),
+        max_digits=12,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        help_text=_("Dry parchment coffee or dry cocoa beans."),
+    )
+    production_quantity = models.DecimalField(
+        _("estimated yearly production as typed"), max_digits=12, decimal_places=2, null=True, blank=True
+    )
+    production_unit = models.CharField(
+        _("production unit"), max_length=10, choices=ProductionUnit.choices, default=ProductionUnit.KG
+    )
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.ACTIVE)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("farm")
+        verbose_name_plural = _("farms")
+        ordering = ["member__code", "name"]
+        constraints = [
+            models.CheckConstraint(condition=Q(hectares__gt=0), name="members_farm_hectares_positive"),
+            models.CheckConstraint(
+                condition=Q(hectares__lte=MAX_FARM_HECTARES), name="members_farm_hectares_plausible"
+            ),
+            models.CheckConstraint(condition=Q(crop__in=["coffee", "cocoa"]), name="members_farm_crop_valid"),
+            models.CheckConstraint(
+                condition=Q(altitude_m__isnull=True) | Q(altitude_m__lte=MAX_ALTITUDE_M),
+                name="members_farm_altitude_plausible",
+            ),
+            models.CheckConstraint(
+                condition=Q(estimated_production_kg__isnull=True) | Q(estimated_production_kg__gte=0),
+                name="members_farm_production_not_negative",
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=["active", "retired"]), name="members_farm_status_valid"
+            ),
+            models.UniqueConstraint(fields=["member", "name"], name="members_farm_name_unique_per_member"),
+            *_coordinates_constraints("members_farm"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.member.code})"
+
+    def clean(self) -> None:
+        super().clean()
+        errors: dict[str, object] = {}
+        if (self.latitude is None) != (self.longitude is None):
+            errors["longitude" if self.longitude is None else "latitude"] = _(
+                "Give both latitude and longitude, or neither."
+            )
+        this_year = timezone.localdate().year
+        if self.planted_year and not (1900 <= self.planted_year <= this_year):
+            errors["planted_year"] = _("The planting year must be between 1900 and this year.")
+        if self.crop_changed_on and self.crop_changed_on > timezone.localdate():
+            errors["crop_changed_on"] = _("The crop transition date cannot be in the future.")
+        if self.previous_crop and self.previous_crop == self.crop:
+            errors["previous_crop"] = _("The previous crop must differ from the current crop.")
+        if self.production_quantity is not None:
+            if self.production_quantity < 0:
+                errors["production_quantity"] = _("The production cannot be negative.")
+            else:
+                self.estimated_production_kg = self.production_quantity * self.UNIT_KG[self.production_unit]
+        if self.boundary is not None:
+            from members.geometry import boundary_errors
+
+            problem = boundary_errors(self.boundary)
+            if problem:
+                errors["boundary"] = problem
+        if errors:
+            raise ValidationError(errors)
+
+
+class Practice(models.TextChoices):
+    COMPOSTING = "composting", _("Composting")
+    PRUNING = "pruning_renovation", _("Pruning and renovation")
+    SHADE = "shade_management", _("Shade management")
+    SOIL = "soil_conservation", _("Soil conservation")
+    IPM = "integrated_pest_management", _("Integrated pest management")
+    POST_HARVEST = "fermentation_drying", _("Fermentation and drying")
+
+
+class Pest(models.TextChoices):
+    LEAF_RUST = "leaf_rust", _("Leaf rust (roya amarilla)")
+    BERRY_BORER = "berry_borer", _("Coffee berry borer (broca)")
+    LEAF_SPOT = "american_leaf_spot", _("American leaf spot (ojo de gallo)")
+    FROSTY_POD = "frosty_pod_rot", _("Frosty pod rot (moniliasis)")
+    WITCHES_BROOM = "witches_broom", _("Witches' broom (escoba de bruja)")
+    BLACK_POD = "black_pod", _("Black pod (Phytophthora)")
+    POD_BORER = "pod_borer", _("Pod borer (mazorquero, Carmenta foraseminis)")
+
+
+PESTS_BY_CROP = {
+    Crop.COFFEE: {Pest.LEAF_RUST, Pest.BERRY_BORER, Pest.LEAF_SPOT},
+    Crop.COCOA: {Pest.FROSTY_POD, Pest.WITCHES_BROOM, Pest.BLACK_POD, Pest.POD_BORER},
+}
+
+
+class FarmVisit(TimeStampedModel):
+    class Purpose(models.TextChoices):
+        DIAGNOSIS = "diagnosis", _("Diagnosis")
+        FOLLOW_UP = "follow_up", _("Follow-up")
+        TRAINING = "training", _("Training")
+        CERTIFICATION_PREP = "certification_prep", _("Certification preparation")
+        CREDIT_FOLLOW_UP = "credit_follow_up", _("Credit follow-up")
+
+    client_uuid = models.UUIDField(
+        _("client UUID"),
+        default=uuid.uuid4,
+        unique=True,
+        editable=False,
+        help_text=_("Generated on the phone so a retried upload is stored once."),
+    )
+    farm = models.ForeignKey(Farm, verbose_name=_("farm"), on_delete=models.PROTECT, related_name="visits")
+    technician = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("technician"),
+        on_delete=models.PROTECT,
+        related_name="farm_visits",
+    )
+    visited_on = models.DateField(_("visit date"))
+    purpose = models.CharField(_("purpose"), max_length=30, choices=Purpose.choices)
+    practices_observed = models.JSONField(_("good practices observed"), default=list, blank=True)
+    estimated_yield_kg = models.DecimalField(
+        _("estimated yield (kg)"), max_digits=12, decimal_places=2, null=True, blank=True
+    )
+    recommendations = models.TextField(_("recommendations"), blank=True)
+    follow_up_on = models.DateField(_("follow-up date"), null=True, blank=True)
+    latitude = models.DecimalField(
+        _("latitude"), max_digits=9, decimal_places=6, null=True, blank=True, validators=[validate_latitude_in_peru]
+    )
+    longitude = models.DecimalField(
+        _("longitude"),
+        max_digits=9,
+        decimal_places=6,
+        null=True,
+        blank=True,
+        validators=[validate_longitude_in_peru],
+    )
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("farm visit")
+        verbose_name_plural = _("farm visits")
+        ordering = ["-visited_on", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(follow_up_on__isnull=True) | Q(follow_up_on__gte=F("visited_on")),
+                name="members_farmvisit_follow_up_after_visit",
+            ),
+            models.CheckConstraint(
+                condition=Q(estimated_yield_kg__isnull=True) | Q(estimated_yield_kg__gte=0),
+                name="members_farmvisit_yield_not_negative",
+            ),
+            models.CheckConstraint(
+                condition=Q(
+                    purpose__in=["diagnosis", "follow_up", "training", "certification_prep", "credit_follow_up"]
+                ),
+                name="members_farmvisit_purpose_valid",
+            ),
+            *_coordinates_constraints("members_farmvisit"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.farm} – {self.visited_on}"
+
+    def clean(self) -> None:
+        super().clean()
+        errors: dict[str, object] = {}
+        if self.visited_on and self.visited_on > timezone.localdate():
+            errors["visited_on"] = _("The visit date cannot be in the future.")
+        if self.follow_up_on and self.visited_on and self.follow_up_on < self.visited_on:
+            errors["follow_up_on"] = _("The follow-up date cannot be before the visit.")
+        practices = self.practices_observed
+        if not isinstance(practices, list) or not set(practices) <= set(Practice.values):
+            errors["practices_observed"] = _("Unknown good practice.")
+        elif len(set(practices)) != len(practices):
+            errors["practices_observed"] = _("A practice is listed twice.")
+        if (self.latitude is None) != (self.longitude is None):
+            errors["longitude" if self.longitude is None else "latitude"] = _(
+                "Give both latitude and longitude, or neither."
+            )
+        if errors:
+            raise ValidationError(errors)
+
+
+class VisitPestObservation(models.Model):
+    """A pest or disease seen on a visit, with severity 0 (absent) to 3 (severe)."""
+
+    visit = models.ForeignKey(
+        FarmVisit, verbose_name=_("visit"), on_delete=models.CASCADE, related_name="pest_observations"
+    )
+    pest = models.CharField(_("pest or disease"), max_length=30, choices=Pest.choices)
+    severity = models.PositiveSmallIntegerField(
+        _("severity"),
+        validators=[MaxValueValidator(3, _("Severity goes from 0 (absent) to 3 (severe)."))],
+    )
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("pest observation")
+        verbose_name_plural = _("pest observations")
+        ordering = ["visit", "pest"]
+        constraints = [
+            models.UniqueConstraint(fields=["visit", "pest"], name="members_pestobservation_unique_per_visit"),
+            models.CheckConstraint(
+                condition=Q(severity__gte=0, severity__lte=3), name="members_pestobservation_severity_range"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_pest_display()}: {self.severity}"
+
+    def clean(self) -> None:
+        super().clean()
+        if self.visit_id and self.pest and self.pest not in PESTS_BY_CROP.get(self.visit.farm.crop, set()):
+            raise ValidationError({"pest": _("This pest or disease does not affect the farm's crop.")})
