@@ -45,7 +45,9 @@ class Standard(TimeStampedModel):
         verbose_name_plural = _("standards")
         ordering = ["name"]
         constraints = [
-            models.CheckConstraint(condition=Q(validity_months__gt=0), name="certifications_standard_validity_positive"),
+            models.CheckConstraint(
+                condition=Q(validity_months__gt=0), name="certifications_standard_validity_positive"
+            ),
             models.CheckConstraint(
                 condition=Q(successor__isnull=True) | ~Q(successor=F("id")),
                 name="certifications_standard_not_own_successor",
@@ -119,7 +121,9 @@ class Certification(TimeStampedModel):
         ordering = ["farm", "standard"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(valid_from__isnull=True) | Q(valid_until__isnull=True) | Q(valid_until__gte=F("valid_from")),
+                condition=Q(valid_from__isnull=True)
+                | Q(valid_until__isnull=True)
+                | Q(valid_until__gte=F("valid_from")),
                 name="certifications_certification_validity_ordered",
             ),
             models.CheckConstraint(

@@ -76,9 +76,7 @@ class Partner(TimeStampedModel):
                 condition=Q(kind__in=["ngo", "buyer", "certifier", "government", "donor"]),
                 name="cooperative_partner_kind_valid",
             ),
-            models.CheckConstraint(
-                condition=Q(country__regex=r"^[A-Z]{2}$"), name="cooperative_partner_country_iso2"
-            ),
+            models.CheckConstraint(condition=Q(country__regex=r"^[A-Z]{2}$"), name="cooperative_partner_country_iso2"),
         ]
 
     def __str__(self) -> str:
@@ -88,9 +86,7 @@ class Partner(TimeStampedModel):
 class AllianceProgram(TimeStampedModel):
     """A program funded by a partner with targets. Progress is always computed from the records."""
 
-    partner = models.ForeignKey(
-        Partner, verbose_name=_("partner"), on_delete=models.PROTECT, related_name="programs"
-    )
+    partner = models.ForeignKey(Partner, verbose_name=_("partner"), on_delete=models.PROTECT, related_name="programs")
     code = models.CharField(_("code"), max_length=30, unique=True)
     name = models.CharField(_("name"), max_length=200)
     description = models.TextField(_("description"), blank=True)

@@ -144,7 +144,9 @@ class Loan(TimeStampedModel):
     member = models.ForeignKey(
         "members.Member", verbose_name=_("member"), on_delete=models.PROTECT, related_name="loans"
     )
-    product = models.ForeignKey(CreditProduct, verbose_name=_("product"), on_delete=models.PROTECT, related_name="loans")
+    product = models.ForeignKey(
+        CreditProduct, verbose_name=_("product"), on_delete=models.PROTECT, related_name="loans"
+    )
     program = models.ForeignKey(
         "cooperative.AllianceProgram",
         verbose_name=_("program"),
@@ -171,9 +173,7 @@ class Loan(TimeStampedModel):
     disbursed_on = models.DateField(_("disbursed on"), null=True, blank=True)
     closed_on = models.DateField(_("closed on"), null=True, blank=True)
     # Terms copied from the product at approval.
-    interest_method = models.CharField(
-        _("interest method"), max_length=20, choices=InterestMethod.choices, blank=True
-    )
+    interest_method = models.CharField(_("interest method"), max_length=20, choices=InterestMethod.choices, blank=True)
     annual_rate = models.DecimalField(_("annual interest rate (%)"), **PERCENT, null=True, blank=True)
     repayment_mode = models.CharField(_("repayment mode"), max_length=20, choices=RepaymentMode.choices, blank=True)
     number_of_repayments = models.PositiveSmallIntegerField(_("number of repayments"), null=True, blank=True)
@@ -336,9 +336,7 @@ class LoanTransaction(models.Model):
                 | (~Q(kind="reversal") & Q(reverses__isnull=True)),
                 name="credit_transaction_reversal_names_original",
             ),
-            models.CheckConstraint(
-                condition=Q(kind__in=TransactionKind.values), name="credit_transaction_kind_valid"
-            ),
+            models.CheckConstraint(condition=Q(kind__in=TransactionKind.values), name="credit_transaction_kind_valid"),
         ]
 
     def __str__(self) -> str:

@@ -88,9 +88,7 @@ class Member(TimeStampedModel):
     status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.ACTIVE)
     withdrawn_on = models.DateField(_("withdrawn on"), null=True, blank=True)
     withdrawal_reason = models.TextField(_("withdrawal reason"), blank=True)
-    consents_to_share = models.BooleanField(
-        _("consents to share personal data with partners"), default=False
-    )
+    consents_to_share = models.BooleanField(_("consents to share personal data with partners"), default=False)
     consent_date = models.DateField(_("consent date"), null=True, blank=True)
     history = HistoricalRecords()
 
@@ -99,9 +97,7 @@ class Member(TimeStampedModel):
         verbose_name_plural = _("members")
         ordering = ["code"]
         constraints = [
-            models.UniqueConstraint(
-                fields=["dni"], condition=Q(dni__isnull=False), name="members_member_dni_unique"
-            ),
+            models.UniqueConstraint(fields=["dni"], condition=Q(dni__isnull=False), name="members_member_dni_unique"),
             models.CheckConstraint(condition=~Q(dni=""), name="members_member_dni_null_not_blank"),
             models.CheckConstraint(
                 condition=Q(status__in=["active", "inactive", "withdrawn"]), name="members_member_status_valid"
@@ -253,9 +249,7 @@ class Farm(TimeStampedModel):
                 condition=Q(estimated_production_kg__isnull=True) | Q(estimated_production_kg__gte=0),
                 name="members_farm_production_not_negative",
             ),
-            models.CheckConstraint(
-                condition=Q(status__in=["active", "retired"]), name="members_farm_status_valid"
-            ),
+            models.CheckConstraint(condition=Q(status__in=["active", "retired"]), name="members_farm_status_valid"),
             models.UniqueConstraint(fields=["member", "name"], name="members_farm_name_unique_per_member"),
             *_coordinates_constraints("members_farm"),
         ]
