@@ -142,9 +142,14 @@ class Member(TimeStampedModel):
             errors["consent_date"] = _("The consent date cannot be in the future.")
         if self.status == self.Status.WITHDRAWN and not self.withdrawn_on:
             errors["withdrawn_on"] = _("A withdrawn member needs the withdrawal date.")
-        if self.ubigeo and self.region_id and not self.ubigeo.startswith(self.region.ubigeo_code):
-            if self.ubigeo_source == self.UbigeoSource.INEI:
-                errors["ubigeo"] = _("The ubigeo does not belong to the member's region.")
+        # INEI and RENIEC number districts differently: only an INEI code must start with the department.
+        if (
+            self.ubigeo
+            and self.region_id
+            and self.ubigeo_source == self.UbigeoSource.INEI
+            and not self.ubigeo.startswith(self.region.ubigeo_code)
+        ):
+            errors["ubigeo"] = _("The ubigeo does not belong to the member's region.")
         if errors:
             raise ValidationError(errors)
 
