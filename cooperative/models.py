@@ -1,7 +1,7 @@
 """Core domain: regions, partners, alliance programs and their enrolments, community projects, staff roles."""
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import F, Q
@@ -15,6 +15,23 @@ class TimeStampedModel(models.Model):
 
     class Meta:
         abstract = True
+
+    def validate_constraints(self, exclude=None) -> None:
+        """Report a constraint on the field its ``violation_error_code`` names, so forms show it there.
+
+        Django reports conditional unique constraints (e.g. a DNI unique only when given) as errors of
+        the whole form; naming the field in the code puts the message under the input that caused it.
+        """
+        try:
+            super().validate_constraints(exclude=exclude)
+        except ValidationError as exc:
+            field_names = {f.name for f in self._meta.get_fields()}
+            errors: dict[str, list[ValidationError]] = {}
+            for key, error_list in exc.error_dict.items():
+                for error in error_list:
+                    target = error.code if key == NON_FIELD_ERRORS and error.code in field_names else key
+                    errors.setdefault(target, []).append(error)
+            raise ValidationError(errors) from None
 
 
 class Crop(models.TextChoices):

@@ -97,7 +97,13 @@ class Member(TimeStampedModel):
         verbose_name_plural = _("members")
         ordering = ["code"]
         constraints = [
-            models.UniqueConstraint(fields=["dni"], condition=Q(dni__isnull=False), name="members_member_dni_unique"),
+            models.UniqueConstraint(
+                fields=["dni"],
+                condition=Q(dni__isnull=False),
+                name="members_member_dni_unique",
+                violation_error_code="dni",
+                violation_error_message=_("Another member is registered with this DNI."),
+            ),
             models.CheckConstraint(condition=~Q(dni=""), name="members_member_dni_null_not_blank"),
             models.CheckConstraint(
                 condition=Q(status__in=["active", "inactive", "withdrawn"]), name="members_member_status_valid"

@@ -1,0 +1,79 @@
+from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
+from simple_history.admin import SimpleHistoryAdmin
+
+from cooperative.models import AllianceProgram, CommunityProject, Partner, ProgramEnrollment, Region, StaffRole
+
+
+@admin.register(Region)
+class RegionAdmin(SimpleHistoryAdmin):
+    list_display = ["name", "ubigeo_code"]
+    search_fields = ["name", "ubigeo_code"]
+
+
+@admin.register(Partner)
+class PartnerAdmin(SimpleHistoryAdmin):
+    list_display = ["name", "kind", "country"]
+    list_filter = ["kind", "country"]
+    search_fields = ["name"]
+
+
+class ProgramEnrollmentInline(admin.TabularInline):
+    model = ProgramEnrollment
+    extra = 0
+    autocomplete_fields = ["member"]
+    show_change_link = True
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("member", "program")
+
+
+@admin.register(AllianceProgram)
+class AllianceProgramAdmin(SimpleHistoryAdmin):
+    list_display = [
+        "code",
+        "name",
+        "partner",
+        "starts_on",
+        "ends_on",
+        "target_farmers_certified",
+        "target_beneficiaries",
+    ]
+    list_filter = ["partner", "regions", "standards"]
+    list_select_related = ["partner"]
+    search_fields = ["code", "name", "partner__name"]
+    filter_horizontal = ["regions", "standards"]
+    date_hierarchy = "starts_on"
+
+
+@admin.register(ProgramEnrollment)
+class ProgramEnrollmentAdmin(SimpleHistoryAdmin):
+    list_display = ["member", "program", "enrolled_on", "status"]
+    list_filter = ["status", "program"]
+    list_select_related = ["member", "program"]
+    search_fields = ["member__code", "member__first_names", "member__last_names", "program__code"]
+    autocomplete_fields = ["member"]
+
+
+@admin.register(CommunityProject)
+class CommunityProjectAdmin(SimpleHistoryAdmin):
+    list_display = ["name", "program", "region", "community", "beneficiaries", "completed_on"]
+    list_filter = ["region", "program"]
+    list_select_related = ["program", "region"]
+    search_fields = ["name", "community"]
+
+
+@admin.register(StaffRole)
+class StaffRoleAdmin(SimpleHistoryAdmin):
+    list_display = ["user", "role", "all_regions", "region_names"]
+    list_filter = ["role", "all_regions"]
+    list_select_related = ["user"]
+    search_fields = ["user__username", "user__first_name", "user__last_name"]
+    filter_horizontal = ["regions"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("regions")
+
+    @admin.display(description=_("regions"))
+    def region_names(self, obj: StaffRole) -> str:
+        return _("All") if obj.all_regions else ", ".join(region.name for region in obj.regions.all())

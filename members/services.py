@@ -1,0 +1,208 @@
+"""Writes for members, farms and farm visits. Staff pages, the API, imports and commands call these."""
+
+import datetime
+import uuid
+from decimal import Decimal
+from typing import Any
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from members.models import PESTS_BY_CROP, Farm, FarmVisit, Member, VisitPestObservation
+
+MEMBER_FIELDS = frozenset(
+    {
+        "code",
+        "first_names",
+        "last_names",
+        "dni",
+        "gender",
+        "birth_date",
+        "phone",
+        "region",
+        "district",
+        "community",
+        "ubigeo",
+        "ubigeo_source",
+        "joined_on",
+        "status",
+        "consents_to_share",
+        "consent_date",
+    }
+)
+FARM_FIELDS = frozenset(
+    {
+        "name",
+        "region",
+        "district",
+        "community",
+        "hectares",
+        "crop",
+        "varieties",
+        "altitude_m",
+        "latitude",
+        "longitude",
+        "boundary",
+        "planted_year",
+        "previous_crop",
+        "crop_changed_on",
+        "estimated_production_kg",
+        "production_quantity",
+        "production_unit",
+        "status",
+    }
+)
+
+
+def _check_fields(values: dict[str, Any], allowed: frozenset[str]) -> None:
+    unknown = set(values) - allowed
+    if unknown:
+        raise TypeError(f"Unknown fields: {', '.join(sorted(unknown))}")
+
+
+def _save(obj) -> None:
+    """Validate and save; a race that slips past full_clean's unique checks still ends as a ValidationError."""
+    obj.full_clean()
+    try:
+        with transaction.atomic():
+            obj.save()
+    except IntegrityError as exc:
+        raise ValidationError(_("This record conflicts with an existing one: %(error)s") % {"error": exc}) from exc
+
+
+@transaction.atomic
+def member_create(**values: Any) -> Member:
+    """Register a member. Raises ValidationError (field messages) and writes nothing on bad input."""
+    _check_fields(values, MEMBER_FIELDS)
+    if values.get("status") == Member.Status.WITHDRAWN:
+        raise ValidationError({"status": _("A new member cannot be registered as withdrawn.")})
+    member = Member(**values)
+    _save(member)
+    return member
+
+
+@transaction.atomic
+def member_update(*, member: Member, **values: Any) -> Member:
+    """Change a member's profile. Withdrawal goes through member_withdraw (it needs a date and reason)."""
+    _check_fields(values, MEMBER_FIELDS - {"code"})
+    member = Member.objects.select_for_update().get(pk=member.pk)
+    if values.get("status") == Member.Status.WITHDRAWN and member.status != Member.Status.WITHDRAWN:
+        raise ValidationError({"status": _("Use the withdrawal action: it records the date and the reason.")})
+    for name, value in values.items():
+        setattr(member, name, value)
+    _save(member)
+    return member
+
+
+@transaction.atomic
+def member_withdraw(*, member: Member, withdrawn_on: datetime.date, reason: str) -> Member:
+    """Withdraw a member (never a delete): status, date and reason are kept in the history."""
+    member = Member.objects.select_for_update().get(pk=member.pk)
+    if member.status == Member.Status.WITHDRAWN:
+        raise ValidationError(_("The member is already withdrawn."))
+    if not reason.strip():
+        raise ValidationError({"withdrawal_reason": _("Give the reason for the withdrawal.")})
+    if withdrawn_on > timezone.localdate():
+        raise ValidationError({"withdrawn_on": _("The withdrawal date cannot be in the future.")})
+    if withdrawn_on < member.joined_on:
+        raise ValidationError({"withdrawn_on": _("The withdrawal date cannot be before the member joined.")})
+    member.status = Member.Status.WITHDRAWN
+    member.withdrawn_on = withdrawn_on
+    member.withdrawal_reason = reason.strip()
+    _save(member)
+    return member
+
+
+@transaction.atomic
+def farm_create(*, member: Member, **values: Any) -> Farm:
+    """Register a farm (plot) of a member. Production typed in qq or bags is stored in kilograms too."""
+    _check_fields(values, FARM_FIELDS)
+    # Locked so a withdrawal running at the same time cannot slip a farm onto a withdrawn member.
+    member = Member.objects.select_for_update().get(pk=member.pk)
+    if member.status == Member.Status.WITHDRAWN:
+        raise ValidationError(_("A withdrawn member cannot register new farms."))
+    values.setdefault("region", member.region)
+    farm = Farm(member=member, **values)
+    _save(farm)
+    return farm
+
+
+@transaction.atomic
+def farm_update(*, farm: Farm, **values: Any) -> Farm:
+    _check_fields(values, FARM_FIELDS)
+    farm = Farm.objects.select_for_update().get(pk=farm.pk)
+    for name, value in values.items():
+        setattr(farm, name, value)
+    _save(farm)
+    return farm
+
+
+@transaction.atomic
+def visit_record(
+    *,
+    client_uuid: uuid.UUID,
+    farm: Farm,
+    technician: AbstractBaseUser,
+    visited_on: datetime.date,
+    purpose: str,
+    practices_observed: list[str] | None = None,
+    pests: dict[str, int] | None = None,
+    estimated_yield_kg: Decimal | None = None,
+    recommendations: str = "",
+    follow_up_on: datetime.date | None = None,
+    latitude: Decimal | None = None,
+    longitude: Decimal | None = None,
+) -> tuple[FarmVisit, bool]:
+    """Store a farm visit once per client UUID; return (visit, created).
+
+    A retry of an upload that was already stored returns the stored visit untouched, so a phone that
+    lost the answer can send again without creating a duplicate. Two concurrent uploads of the same UUID
+    are settled by the unique constraint on client_uuid.
+    """
+    existing = FarmVisit.objects.filter(client_uuid=client_uuid).first()
+    if existing is not None:
+        return existing, False
+    if farm.status != Farm.Status.ACTIVE:
+        raise ValidationError({"farm": _("The farm is retired; visits can no longer be recorded on it.")})
+    pests = pests or {}
+    allowed_pests = PESTS_BY_CROP.get(farm.crop, set())
+    pest_errors = [code for code in pests if code not in allowed_pests]
+    if pest_errors:
+        raise ValidationError(
+            {
+                "pests": _("Not a pest or disease of %(crop)s: %(codes)s")
+                % {"crop": farm.get_crop_display(), "codes": ", ".join(pest_errors)}
+            }
+        )
+    bad_severity = [code for code, severity in pests.items() if not (isinstance(severity, int) and 0 <= severity <= 3)]
+    if bad_severity:
+        raise ValidationError({"pests": _("Severity goes from 0 (absent) to 3 (severe).")})
+    visit = FarmVisit(
+        client_uuid=client_uuid,
+        farm=farm,
+        technician=technician,
+        visited_on=visited_on,
+        purpose=purpose,
+        practices_observed=practices_observed or [],
+        estimated_yield_kg=estimated_yield_kg,
+        recommendations=recommendations,
+        follow_up_on=follow_up_on,
+        latitude=latitude,
+        longitude=longitude,
+    )
+    visit.full_clean(validate_unique=False)
+    try:
+        with transaction.atomic():
+            visit.save()
+    except IntegrityError:
+        # Another upload of the same UUID won the race: answer with the stored visit.
+        stored = FarmVisit.objects.filter(client_uuid=client_uuid).first()
+        if stored is None:
+            raise
+        return stored, False
+    for code, severity in sorted(pests.items()):
+        VisitPestObservation.objects.create(visit=visit, pest=code, severity=severity)
+    return visit, True
