@@ -84,8 +84,11 @@ ALLOWED_TRANSITIONS: dict[str, frozenset[str]] = {
         {"in_conversion", "certified", "sanctioned", "suspended", "excluded", "withdrawn"}
     ),
     CertificationStatus.CERTIFIED: frozenset({"sanctioned", "suspended", "excluded", "withdrawn", "expired"}),
-    CertificationStatus.SANCTIONED: frozenset({"certified", "suspended", "excluded", "withdrawn", "expired"}),
-    CertificationStatus.SUSPENDED: frozenset({"certified", "excluded", "withdrawn", "expired"}),
+    # A farm sanctioned or suspended during conversion may resume it (from C1: the period restarts).
+    CertificationStatus.SANCTIONED: frozenset(
+        {"in_conversion", "certified", "suspended", "excluded", "withdrawn", "expired"}
+    ),
+    CertificationStatus.SUSPENDED: frozenset({"in_conversion", "certified", "excluded", "withdrawn", "expired"}),
     CertificationStatus.EXCLUDED: frozenset(),
     CertificationStatus.WITHDRAWN: frozenset(),
     CertificationStatus.EXPIRED: frozenset(),
@@ -118,7 +121,7 @@ class Certification(TimeStampedModel):
     class Meta:
         verbose_name = _("certification")
         verbose_name_plural = _("certifications")
-        ordering = ["farm", "standard"]
+        ordering = ["farm_id", "standard_id"]
         constraints = [
             models.CheckConstraint(
                 condition=Q(valid_from__isnull=True)

@@ -1,18 +1,18 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
-from simple_history.admin import SimpleHistoryAdmin
 
+from cooperative.admin_base import AuditedAdmin
 from cooperative.models import AllianceProgram, CommunityProject, Partner, ProgramEnrollment, Region, StaffRole
 
 
 @admin.register(Region)
-class RegionAdmin(SimpleHistoryAdmin):
+class RegionAdmin(AuditedAdmin):
     list_display = ["name", "ubigeo_code"]
     search_fields = ["name", "ubigeo_code"]
 
 
 @admin.register(Partner)
-class PartnerAdmin(SimpleHistoryAdmin):
+class PartnerAdmin(AuditedAdmin):
     list_display = ["name", "kind", "country"]
     list_filter = ["kind", "country"]
     search_fields = ["name"]
@@ -29,7 +29,7 @@ class ProgramEnrollmentInline(admin.TabularInline):
 
 
 @admin.register(AllianceProgram)
-class AllianceProgramAdmin(SimpleHistoryAdmin):
+class AllianceProgramAdmin(AuditedAdmin):
     list_display = [
         "code",
         "name",
@@ -47,7 +47,7 @@ class AllianceProgramAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(ProgramEnrollment)
-class ProgramEnrollmentAdmin(SimpleHistoryAdmin):
+class ProgramEnrollmentAdmin(AuditedAdmin):
     list_display = ["member", "program", "enrolled_on", "status"]
     list_filter = ["status", "program"]
     list_select_related = ["member", "program"]
@@ -56,7 +56,7 @@ class ProgramEnrollmentAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(CommunityProject)
-class CommunityProjectAdmin(SimpleHistoryAdmin):
+class CommunityProjectAdmin(AuditedAdmin):
     list_display = ["name", "program", "region", "community", "beneficiaries", "completed_on"]
     list_filter = ["region", "program"]
     list_select_related = ["program", "region"]
@@ -64,7 +64,7 @@ class CommunityProjectAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(StaffRole)
-class StaffRoleAdmin(SimpleHistoryAdmin):
+class StaffRoleAdmin(AuditedAdmin):
     list_display = ["user", "role", "all_regions", "region_names"]
     list_filter = ["role", "all_regions"]
     list_select_related = ["user"]

@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
-from simple_history.admin import SimpleHistoryAdmin
 
+from cooperative.admin_base import AuditedAdmin
 from members.models import Farm, FarmVisit, Member, VisitPestObservation
 
 
@@ -13,7 +13,7 @@ class FarmInline(admin.TabularInline):
 
 
 @admin.register(Member)
-class MemberAdmin(SimpleHistoryAdmin):
+class MemberAdmin(AuditedAdmin):
     list_display = ["code", "last_names", "first_names", "dni", "region", "community", "status", "consents_to_share"]
     list_filter = ["status", "region", "gender", "consents_to_share"]
     list_select_related = ["region"]
@@ -40,7 +40,7 @@ class MemberAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Farm)
-class FarmAdmin(SimpleHistoryAdmin):
+class FarmAdmin(AuditedAdmin):
     list_display = ["name", "member", "crop", "hectares", "region", "estimated_production_kg", "status"]
     list_filter = ["crop", "status", "region"]
     list_select_related = ["member", "region"]
@@ -54,7 +54,7 @@ class PestObservationInline(admin.TabularInline):
 
 
 @admin.register(FarmVisit)
-class FarmVisitAdmin(SimpleHistoryAdmin):
+class FarmVisitAdmin(AuditedAdmin):
     list_display = ["visited_on", "farm", "technician", "purpose", "follow_up_on"]
     list_filter = ["purpose", "farm__crop", "farm__region"]
     list_select_related = ["farm__member", "technician"]

@@ -1,0 +1,104 @@
+"""Reads for certifications. Each selector owns its joins, so its query count does not grow with its rows."""
+
+import datetime
+from typing import TypedDict
+
+from django.db.models import Count, Max, QuerySet
+from django.utils import timezone
+
+from certifications.models import OPEN_STATUSES, Certification, CertificationStatus
+from members.models import Farm
+
+# Statuses under which the farm holds a certificate with a validity period.
+HOLDING_CERTIFICATE = (CertificationStatus.CERTIFIED, CertificationStatus.SANCTIONED, CertificationStatus.SUSPENDED)
+STATUS_ORDER = {status: index for index, status in enumerate(CertificationStatus.values)}
+
+
+class FarmCountRow(TypedDict):
+    standard_code: str
+    standard_name: str
+    status: str
+    farms: int
+
+
+def certifications_for_list(queryset: QuerySet[Certification] | None = None) -> QuerySet[Certification]:
+    """Certifications with their farm, member, region and standard joined: one query however many rows."""
+    if queryset is None:
+        queryset = Certification.objects.all()
+    return queryset.select_related("farm__member", "farm__region", "standard")
+
+
+def certified_farm_counts(queryset: QuerySet[Certification] | None = None) -> list[FarmCountRow]:
+    """How many distinct farms are in each status under each standard: one GROUP BY query.
+
+    Rows come ordered by standard name, then by status in lifecycle order (candidate first).
+    """
+    if queryset is None:
+        queryset = Certification.objects.all()
+    rows = (
+        queryset.order_by()
+        .values("standard__code", "standard__name", "status")
+        .annotate(farms=Count("farm", distinct=True))
+    )
+    result = [
+        FarmCountRow(
+            standard_code=row["standard__code"],
+            standard_name=row["standard__name"],
+            status=row["status"],
+            farms=row["farms"],
+        )
+        for row in rows
+    ]
+    result.sort(key=lambda row: (row["standard_name"], STATUS_ORDER[row["status"]]))
+    return result
+
+
+def certifications_expiring(
+    *,
+    within_days: int = 60,
+    as_of: datetime.date | None = None,
+    queryset: QuerySet[Certification] | None = None,
+) -> QuerySet[Certification]:
+    """Certificates still held whose validity ends between as_of (default today) and within_days later.
+
+    Ordered by end of validity, soonest first; joins as certifications_for_list (one query).
+    """
+    as_of = as_of or timezone.localdate()
+    return (
+        certifications_for_list(queryset)
+        .filter(
+            status__in=HOLDING_CERTIFICATE,
+            valid_until__gte=as_of,
+            valid_until__lte=as_of + datetime.timedelta(days=within_days),
+        )
+        .order_by("valid_until", "pk")
+    )
+
+
+def farm_current_certifications(*, farm: Farm) -> dict[str, Certification]:
+    """The current certification of a farm under each standard, keyed by standard code: one query.
+
+    The open certification if there is one, otherwise the closed one whose last event is the latest.
+    Standards the farm was never under are absent. Each certification has `last_event_on` annotated.
+    """
+    certifications = (
+        Certification.objects.filter(farm=farm)
+        .select_related("standard")
+        .annotate(last_event_on=Max("events__occurred_on"))
+        .order_by("pk")
+    )
+    current: dict[str, Certification] = {}
+    for certification in certifications:
+        code = certification.standard.code
+        held = current.get(code)
+        if held is None or _is_more_current(certification, than=held):
+            current[code] = certification
+    return current
+
+
+def _is_more_current(candidate: Certification, *, than: Certification) -> bool:
+    candidate_open, held_open = candidate.status in OPEN_STATUSES, than.status in OPEN_STATUSES
+    if candidate_open != held_open:
+        return candidate_open
+    minimum = datetime.date.min
+    return (candidate.last_event_on or minimum, candidate.pk) > (than.last_event_on or minimum, than.pk)

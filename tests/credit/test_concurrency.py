@@ -1,0 +1,78 @@
+"""Concurrent requests on PostgreSQL: the row lock on the loan serialises them (skipped on SQLite)."""
+
+import threading
+from decimal import Decimal
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.db import connection
+
+from credit import schedule, selectors, services
+from credit.models import Loan, LoanTransaction, TransactionKind
+from tests import factories
+from tests.credit.conftest import SUBMITTED_ON
+
+TIMEOUT_SECONDS = 30
+
+
+def run_together(*calls):
+    """Start every call at the same moment in its own thread (own connection); return (results, errors)."""
+    barrier = threading.Barrier(len(calls))
+    results, errors = [], []
+
+    def run(call):
+        try:
+            barrier.wait(timeout=TIMEOUT_SECONDS)
+            results.append(call())
+        except ValidationError as exc:
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(call,)) for call in calls]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=TIMEOUT_SECONDS)
+    assert not any(thread.is_alive() for thread in threads)
+    return results, errors
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_two_simultaneous_repayments_never_take_the_balance_below_zero(on_postgres, active_loan, maker):
+    outstanding = selectors.loan_balance(active_loan).total_outstanding
+    amount = schedule.to_cents(outstanding * Decimal("0.6"))
+
+    def pay():
+        return services.loan_repay(
+            loan=active_loan, amount=amount, occurred_on=active_loan.disbursed_on, recorded_by=maker
+        )
+
+    results, errors = run_together(pay, pay)
+
+    assert len(results) == 1
+    assert len(errors) == 1
+    assert "outstanding balance" in errors[0].message_dict["amount"][0]
+    assert LoanTransaction.objects.filter(loan=active_loan, kind=TransactionKind.REPAYMENT).count() == 1
+    balance = selectors.loan_balance(active_loan)
+    assert balance.total_outstanding == outstanding - amount
+    assert balance.total_outstanding >= 0
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_simultaneous_applications_get_distinct_references(on_postgres, product, fertilizer, maker):
+    members = [factories.MemberFactory(), factories.MemberFactory()]
+
+    def apply(member):
+        return lambda: services.loan_create(
+            member=member,
+            product=product,
+            lines=[(fertilizer, Decimal("1"))],
+            submitted_by=maker,
+            submitted_on=SUBMITTED_ON,
+        )
+
+    results, errors = run_together(*(apply(member) for member in members))
+
+    assert errors == []
+    assert sorted(Loan.objects.values_list("reference", flat=True)) == ["CR-2026-00001", "CR-2026-00002"]
