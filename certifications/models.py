@@ -2,6 +2,7 @@
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
@@ -23,7 +24,9 @@ class Standard(TimeStampedModel):
     code = models.CharField(_("code"), max_length=30, choices=StandardCode.choices, unique=True)
     name = models.CharField(_("name"), max_length=100)
     body = models.CharField(_("standard owner"), max_length=150)
-    validity_months = models.PositiveSmallIntegerField(_("certificate validity (months)"))
+    validity_months = models.PositiveSmallIntegerField(
+        _("certificate validity (months)"), validators=[MinValueValidator(1)]
+    )
     requires_conversion = models.BooleanField(
         _("requires a conversion period"),
         default=False,
@@ -56,6 +59,11 @@ class Standard(TimeStampedModel):
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self) -> None:
+        super().clean()
+        if self.pk and self.successor_id == self.pk:
+            raise ValidationError({"successor": _("A standard cannot succeed itself.")})
 
 
 class CertificationStatus(models.TextChoices):
@@ -150,8 +158,13 @@ class Certification(TimeStampedModel):
 
     def clean(self) -> None:
         super().clean()
+        errors = {}
         if self.valid_from and self.valid_until and self.valid_until < self.valid_from:
-            raise ValidationError({"valid_until": _("The end of validity cannot be before its start.")})
+            errors["valid_until"] = _("The end of validity cannot be before its start.")
+        if (self.status == CertificationStatus.IN_CONVERSION) != bool(self.conversion_stage):
+            errors["conversion_stage"] = _("A conversion stage is required in conversion, and only then.")
+        if errors:
+            raise ValidationError(errors)
 
 
 class CertificationEvent(models.Model):

@@ -169,7 +169,8 @@ class Report:
     logins: list[tuple[str, str, str]] = field(default_factory=list)
 
     def count(self, name: str, n: int = 1) -> None:
-        self.created[name] = self.created.get(name, 0) + n
+        if n:
+            self.created[name] = self.created.get(name, 0) + n
 
 
 def _money(value: Decimal) -> Decimal:
@@ -344,9 +345,9 @@ class DemoBuilder:
                 farms = []
                 for index in range(n_farms):
                     if crop == "coffee":
-                        hectares = Decimal(str(rng.triangular(1.0, 8.0, 3.2))).quantize(TWO_PLACES)
+                        hectares = Decimal(str(rng.triangular(1.2, 8.5, 3.6))).quantize(TWO_PLACES)
                         if n_farms == 2:
-                            hectares = (hectares / 2).quantize(TWO_PLACES)
+                            hectares = (hectares * Decimal("0.6")).quantize(TWO_PLACES)
                     else:
                         hectares = Decimal(str(rng.triangular(0.8, 5.0, 2.0))).quantize(TWO_PLACES)
                     lat, lon = self._point(centre)
@@ -603,7 +604,7 @@ class DemoBuilder:
                 ]
             if reference in existing:
                 continue
-            submitted = datetime.date(2026, rng.randint(1, 5), rng.randint(1, 25))
+            submitted = datetime.date(2026, rng.randint(1, 10), rng.randint(1, 25))
             program = (
                 programs["ECOM-SMS"] if cocoa and member.enrollments.filter(program__code="ECOM-SMS").exists() else None
             )
@@ -629,9 +630,9 @@ class DemoBuilder:
                 continue
             # Most members pay on time; some pay part; a few have paid nothing yet (they feed PAR).
             behaviour = rng.random()
-            if behaviour < 0.12:
+            if behaviour < 0.06:
                 continue
-            to_pay = payable if behaviour > 0.3 else payable[: max(1, len(payable) // 2)]
+            to_pay = payable if behaviour > 0.16 else payable[: max(1, len(payable) // 2)]
             for inst in to_pay:
                 outstanding = loan_balance(loan).total_outstanding
                 amount = min(inst.principal_due + inst.interest_due, outstanding)

@@ -2,7 +2,7 @@
 
 from django.conf import settings
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
-from django.core.validators import RegexValidator
+from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
@@ -15,6 +15,18 @@ class TimeStampedModel(models.Model):
 
     class Meta:
         abstract = True
+
+    def get_constraints(self):
+        """The constraints full_clean() validates: unique ones only.
+
+        Check constraints are mirrored by field validators and clean(), which give the form messages, and
+        the database enforces them on save; validating them here would cost one query per constraint on
+        every save.
+        """
+        return [
+            (model, [c for c in constraints if not isinstance(c, models.CheckConstraint)])
+            for model, constraints in super().get_constraints()
+        ]
 
     def validate_constraints(self, exclude=None) -> None:
         """Report a constraint on the field its ``violation_error_code`` names, so forms show it there.
@@ -201,7 +213,9 @@ class CommunityProject(TimeStampedModel):
     region = models.ForeignKey(Region, verbose_name=_("region"), on_delete=models.PROTECT)
     community = models.CharField(_("community"), max_length=120, blank=True)
     description = models.TextField(_("description"), blank=True)
-    beneficiaries = models.PositiveIntegerField(_("beneficiaries"))
+    beneficiaries = models.PositiveIntegerField(
+        _("beneficiaries"), validators=[MinValueValidator(1, _("Count at least one beneficiary."))]
+    )
     completed_on = models.DateField(_("completed on"), null=True, blank=True)
     history = HistoricalRecords()
 

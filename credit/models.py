@@ -10,7 +10,9 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import F, Q, Value
+from django.db.models.functions import Abs
+from django.db.models.lookups import LessThan
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -31,7 +33,9 @@ class InputItem(TimeStampedModel):
     name = models.CharField(_("name"), max_length=120, unique=True)
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
     unit = models.CharField(_("unit"), max_length=40, help_text=_("e.g. 50 kg sack, unit, m²."))
-    unit_price = models.DecimalField(_("unit price (S/)"), **MONEY)
+    unit_price = models.DecimalField(
+        _("unit price (S/)"), **MONEY, validators=[MinValueValidator(Decimal("0.01"), _("The price must be positive."))]
+    )
     is_active = models.BooleanField(_("available"), default=True)
     history = HistoricalRecords()
 
@@ -94,6 +98,7 @@ class CreditProduct(LoanTerms, TimeStampedModel):
         **MONEY,
         default=Decimal("0"),
         help_text=_("An unpaid amount up to this is not counted as overdue."),
+        validators=[MinValueValidator(Decimal("0"))],
     )
     is_active = models.BooleanField(_("available"), default=True)
     history = HistoricalRecords()
@@ -224,6 +229,18 @@ class Loan(TimeStampedModel):
     def __str__(self) -> str:
         return f"{self.reference} – {self.member.code}"
 
+    def clean(self) -> None:
+        super().clean()
+        errors = {}
+        if self.principal is not None and self.principal <= 0:
+            errors["principal"] = _("The principal must be positive.")
+        if self.approved_on and self.submitted_on and self.approved_on < self.submitted_on:
+            errors["approved_on"] = _("A loan cannot be approved before it was submitted.")
+        if self.disbursed_on and self.approved_on and self.disbursed_on < self.approved_on:
+            errors["disbursed_on"] = _("A loan cannot be disbursed before it was approved.")
+        if errors:
+            raise ValidationError(errors)
+
 
 class LoanLine(models.Model):
     """An in-kind item handed over on credit. The loan's principal is the sum of its lines."""
@@ -327,8 +344,12 @@ class LoanTransaction(models.Model):
                 condition=Q(principal_portion__gte=0, interest_portion__gte=0),
                 name="credit_transaction_portions_not_negative",
             ),
+            # Céntimos compared with a half-céntimo margin: exact on PostgreSQL's numeric, and still right on
+            # SQLite, which adds decimals in floating point (12.10 + 3.20 != 15.30 there).
             models.CheckConstraint(
-                condition=Q(amount=F("principal_portion") + F("interest_portion")),
+                condition=LessThan(
+                    Abs(F("amount") - F("principal_portion") - F("interest_portion")), Value(Decimal("0.005"))
+                ),
                 name="credit_transaction_portions_sum_to_amount",
             ),
             models.CheckConstraint(

@@ -10,8 +10,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import DecimalField, ExpressionWrapper, F, OuterRef, Prefetch, QuerySet, Subquery, Sum, Value
-from django.db.models.functions import Coalesce
+from django.db.models import DecimalField, F, OuterRef, Prefetch, QuerySet, Subquery, Sum, Value
+from django.db.models.functions import Coalesce, Round
 
 from credit import schedule
 from credit.models import REDUCING_KINDS, Instalment, Loan, LoanStatus, LoanTransaction, TransactionKind
@@ -71,10 +71,13 @@ def annotate_balances(queryset: QuerySet[Loan]) -> QuerySet[Loan]:
         interest_due_total=_sum_per_loan(Instalment.objects.all(), "interest_due"),
         interest_paid=_sum_per_loan(reductions, "interest_portion"),
     ).annotate(
-        principal_outstanding=ExpressionWrapper(F("principal_disbursed") - F("principal_paid"), output_field=_money()),
-        interest_outstanding=ExpressionWrapper(F("interest_due_total") - F("interest_paid"), output_field=_money()),
-        total_outstanding=ExpressionWrapper(
+        # Rounded to céntimos in SQL: SQLite sums decimals in floating point, and a paid-off loan must
+        # compare equal to zero there too (PostgreSQL's numeric is exact either way).
+        principal_outstanding=Round(F("principal_disbursed") - F("principal_paid"), 2, output_field=_money()),
+        interest_outstanding=Round(F("interest_due_total") - F("interest_paid"), 2, output_field=_money()),
+        total_outstanding=Round(
             F("principal_disbursed") - F("principal_paid") + F("interest_due_total") - F("interest_paid"),
+            2,
             output_field=_money(),
         ),
     )

@@ -231,6 +231,7 @@ class Farm(TimeStampedModel):
         decimal_places=2,
         null=True,
         blank=True,
+        validators=[MinValueValidator(Decimal("0"), _("The production cannot be negative."))],
         help_text=_("Dry parchment coffee or dry cocoa beans."),
     )
     production_quantity = models.DecimalField(
@@ -348,7 +349,12 @@ class FarmVisit(TimeStampedModel):
     purpose = models.CharField(_("purpose"), max_length=30, choices=Purpose.choices)
     practices_observed = models.JSONField(_("good practices observed"), default=list, blank=True)
     estimated_yield_kg = models.DecimalField(
-        _("estimated yield (kg)"), max_digits=12, decimal_places=2, null=True, blank=True
+        _("estimated yield (kg)"),
+        max_digits=12,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("0"), _("The yield cannot be negative."))],
     )
     recommendations = models.TextField(_("recommendations"), blank=True)
     follow_up_on = models.DateField(_("follow-up date"), null=True, blank=True)

@@ -279,3 +279,22 @@ def test_a_repayment_of_a_written_off_loan_cannot_be_reversed(active_loan, maker
         services.loan_reverse(transaction=payment, recorded_by=checker, occurred_on=PAID_ON, reason="Error")
 
     assert LoanTransaction.objects.filter(kind=TransactionKind.REVERSAL).count() == 0
+
+
+@pytest.mark.django_db
+def test_the_database_checks_portions_to_the_centimo_even_where_decimals_add_in_floating_point():
+    from django.db import IntegrityError, transaction
+
+    from tests.factories import LoanTransactionFactory
+
+    row = LoanTransactionFactory(
+        kind="repayment", amount=Decimal("15.30"), principal_portion=Decimal("12.10"), interest_portion=Decimal("3.20")
+    )
+    assert row.pk is not None
+    with pytest.raises(IntegrityError), transaction.atomic():
+        LoanTransactionFactory(
+            kind="repayment",
+            amount=Decimal("15.31"),
+            principal_portion=Decimal("12.10"),
+            interest_portion=Decimal("3.20"),
+        )
