@@ -1,5 +1,16 @@
 import pytest
 from django.db import connection
+from django.utils import translation
+
+
+@pytest.fixture(autouse=True)
+def english_messages(request):
+    """Assertions on messages read the English source strings; tests marked `spanish` keep the default (es)."""
+    if request.node.get_closest_marker("spanish"):
+        yield
+        return
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture

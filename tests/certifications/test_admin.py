@@ -31,7 +31,9 @@ def change_form_data(certification, **changes):
 
 @pytest.mark.django_db
 def test_the_change_form_shows_status_and_stage_read_only_with_the_events(admin_client, certification):
-    response = admin_client.get(reverse("admin:certifications_certification_change", args=[certification.pk]))
+    response = admin_client.get(
+        reverse("admin:certifications_certification_change", args=[certification.pk]), HTTP_ACCEPT_LANGUAGE="en"
+    )
 
     assert response.status_code == 200
     form = response.context["adminform"].form

@@ -170,3 +170,14 @@ def test_every_change_is_kept_in_the_audit_history():
     history = member.history.order_by("history_date")
     assert [record.history_type for record in history] == ["+", "~"]
     assert history.last().phone == "987654321"
+
+
+@pytest.mark.spanish
+def test_validation_messages_are_in_spanish_by_default():
+    with pytest.raises(ValidationError) as excinfo:
+        member_create(**member_values(dni="1011741", joined_on=timezone.localdate() + datetime.timedelta(days=1)))
+
+    assert excinfo.value.message_dict["dni"] == [
+        "Ingrese un DNI válido: 8 dígitos, opcionalmente seguidos de su dígito verificador."
+    ]
+    assert excinfo.value.message_dict["joined_on"] == ["La fecha de ingreso no puede ser futura."]
