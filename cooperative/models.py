@@ -16,6 +16,18 @@ class TimeStampedModel(models.Model):
     class Meta:
         abstract = True
 
+    def clean_fields(self, exclude=None) -> None:
+        """Validate fields, without re-querying a foreign key whose related object is already loaded.
+
+        A loaded instance came from the database (a form's choice field has already checked it), and the
+        foreign key constraint guards the save; Django's own check would cost one query per relation.
+        """
+        exclude = set(exclude or ())
+        for field in self._meta.concrete_fields:
+            if field.many_to_one and getattr(self, field.attname) is not None and field.is_cached(self):
+                exclude.add(field.name)
+        super().clean_fields(exclude=exclude)
+
     def get_constraints(self):
         """The constraints full_clean() validates: unique ones only.
 

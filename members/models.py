@@ -47,6 +47,25 @@ def _coordinates_constraints(prefix: str) -> list[models.CheckConstraint]:
     ]
 
 
+def latitude_field() -> models.DecimalField:
+    """WGS84 decimal degrees with 6 decimals (about 0.1 m), as the EUDR asks."""
+    return models.DecimalField(
+        _("latitude"), max_digits=9, decimal_places=6, null=True, blank=True, validators=[validate_latitude_in_peru]
+    )
+
+
+def longitude_field() -> models.DecimalField:
+    return models.DecimalField(
+        _("longitude"), max_digits=9, decimal_places=6, null=True, blank=True, validators=[validate_longitude_in_peru]
+    )
+
+
+def coordinates_errors(latitude: Decimal | None, longitude: Decimal | None) -> dict[str, str]:
+    if (latitude is None) == (longitude is None):
+        return {}
+    return {"longitude" if longitude is None else "latitude": _("Give both latitude and longitude, or neither.")}
+
+
 class Gender(models.TextChoices):
     FEMALE = "female", _("Female")
     MALE = "male", _("Male")
@@ -206,17 +225,8 @@ class Farm(TimeStampedModel):
         blank=True,
         validators=[MaxValueValidator(MAX_ALTITUDE_M, _("The altitude must be at most 4,500 m."))],
     )
-    latitude = models.DecimalField(
-        _("latitude"), max_digits=9, decimal_places=6, null=True, blank=True, validators=[validate_latitude_in_peru]
-    )
-    longitude = models.DecimalField(
-        _("longitude"),
-        max_digits=9,
-        decimal_places=6,
-        null=True,
-        blank=True,
-        validators=[validate_longitude_in_peru],
-    )
+    latitude = latitude_field()
+    longitude = longitude_field()
     boundary = models.JSONField(
         _("boundary (GeoJSON)"), null=True, blank=True, help_text=_("A GeoJSON Polygon or MultiPolygon in WGS84.")
     )
@@ -272,10 +282,7 @@ class Farm(TimeStampedModel):
     def clean(self) -> None:
         super().clean()
         errors: dict[str, object] = {}
-        if (self.latitude is None) != (self.longitude is None):
-            errors["longitude" if self.longitude is None else "latitude"] = _(
-                "Give both latitude and longitude, or neither."
-            )
+        errors.update(coordinates_errors(self.latitude, self.longitude))
         this_year = timezone.localdate().year
         if self.planted_year and not (1900 <= self.planted_year <= this_year):
             errors["planted_year"] = _("The planting year must be between 1900 and this year.")
@@ -358,17 +365,8 @@ class FarmVisit(TimeStampedModel):
     )
     recommendations = models.TextField(_("recommendations"), blank=True)
     follow_up_on = models.DateField(_("follow-up date"), null=True, blank=True)
-    latitude = models.DecimalField(
-        _("latitude"), max_digits=9, decimal_places=6, null=True, blank=True, validators=[validate_latitude_in_peru]
-    )
-    longitude = models.DecimalField(
-        _("longitude"),
-        max_digits=9,
-        decimal_places=6,
-        null=True,
-        blank=True,
-        validators=[validate_longitude_in_peru],
-    )
+    latitude = latitude_field()
+    longitude = longitude_field()
     history = HistoricalRecords()
 
     class Meta:
@@ -408,10 +406,7 @@ class FarmVisit(TimeStampedModel):
             errors["practices_observed"] = _("Unknown good practice.")
         elif len(set(practices)) != len(practices):
             errors["practices_observed"] = _("A practice is listed twice.")
-        if (self.latitude is None) != (self.longitude is None):
-            errors["longitude" if self.longitude is None else "latitude"] = _(
-                "Give both latitude and longitude, or neither."
-            )
+        errors.update(coordinates_errors(self.latitude, self.longitude))
         if errors:
             raise ValidationError(errors)
 

@@ -6,6 +6,7 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import connection
+from django.utils import translation
 
 from credit import schedule, selectors, services
 from credit.models import Loan, LoanTransaction, TransactionKind
@@ -23,7 +24,9 @@ def run_together(*calls):
     def run(call):
         try:
             barrier.wait(timeout=TIMEOUT_SECONDS)
-            results.append(call())
+            # Each thread starts in the default language; messages are asserted in English.
+            with translation.override("en"):
+                results.append(call())
         except ValidationError as exc:
             errors.append(exc)
         finally:
