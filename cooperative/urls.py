@@ -1,12 +1,24 @@
 from django.conf import settings
 from django.contrib import admin
+from django.contrib.auth import views as auth_views
 from django.urls import include, path
-from django.views.generic import RedirectView
+
+from cooperative.views import dashboard, programs
 
 admin.site.site_header = admin.site.site_title = settings.COOPERATIVE_NAME
 
 urlpatterns = [
+    path("", dashboard.dashboard, name="dashboard"),
+    path("programs/", programs.program_list, name="program_list"),
+    path("programs/<int:pk>/", programs.program_detail, name="program_detail"),
+    path("programs/<int:pk>/enrol/", programs.program_enrol, name="program_enrol"),
+    path("programs/<int:pk>/enrol-matching/", programs.program_enrol_matching, name="program_enrol_matching"),
+    path("programs/<int:pk>/projects/new/", programs.community_project_create, name="community_project_create"),
+    path("", include("members.urls")),
+    path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/password/", auth_views.PasswordChangeView.as_view(), name="password_change"),
+    path("accounts/password/done/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"),
     path("i18n/", include("django.conf.urls.i18n")),
-    path("", RedirectView.as_view(pattern_name="admin:index", permanent=False), name="home"),
     path("admin/", admin.site.urls),
 ]

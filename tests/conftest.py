@@ -17,3 +17,46 @@ def english_messages(request):
 def on_postgres():
     if connection.vendor != "postgresql":
         pytest.skip("needs PostgreSQL (row locks); run with DATABASE_URL=postgres://...")
+
+
+def _client_with_role(client, username: str, role: str | None, regions: tuple[str, ...] = ("Huánuco",)):
+    from cooperative.models import Region
+    from cooperative.services import staff_role_grant
+    from tests.factories import UserFactory
+
+    user = UserFactory(username=username, first_name=username.capitalize())
+    if role:
+        staff_role_grant(user=user, role=role, regions=Region.objects.filter(name__in=regions))
+    client.force_login(user)
+    client.user = user
+    return client
+
+
+@pytest.fixture
+def manager_client(client, db):
+    """A manager covering Huánuco and San Martín (so Cusco and Junín are out of scope)."""
+    return _client_with_role(client, "gerente", "manager", ("Huánuco", "San Martín"))
+
+
+@pytest.fixture
+def technician_client(client, db):
+    return _client_with_role(client, "tecnico", "technician")
+
+
+@pytest.fixture
+def credit_officer_client(client, db):
+    return _client_with_role(client, "credito", "credit_officer")
+
+
+@pytest.fixture
+def ics_client(client, db):
+    return _client_with_role(client, "sci", "ics_coordinator")
+
+
+@pytest.fixture
+def outsider_client(client, db):
+    """Logged in, but with no staff role."""
+    return _client_with_role(client, "visitante", None)
+
+
+ROLE_CLIENTS = ["manager_client", "technician_client", "credit_officer_client", "ics_client"]

@@ -87,11 +87,11 @@ def test_anonymous_visitors_are_sent_to_the_login(client):
     assert response.status_code == 302
 
 
-def test_the_home_page_leads_to_the_admin(client):
+def test_the_home_page_asks_anonymous_visitors_to_log_in(client):
     response = client.get("/")
 
     assert response.status_code == 302
-    assert response["Location"] == reverse("admin:index")
+    assert response["Location"].startswith(reverse("login"))
 
 
 def test_the_admin_speaks_spanish_by_default_and_english_on_request(client):
