@@ -60,3 +60,27 @@ def outsider_client(client, db):
 
 
 ROLE_CLIENTS = ["manager_client", "technician_client", "credit_officer_client", "ics_client"]
+
+
+@pytest.fixture(scope="module")
+def demo_data(django_db_setup, django_db_blocker):
+    """The demo cooperative, built once per test module and rolled back after it.
+
+    Building it takes about a minute, so every test that needs the demo lives in tests/test_demo_data.py
+    and shares this one build. Each test still runs in its own savepoint. Returns load_demo's output.
+    """
+    from io import StringIO
+
+    from django.core.management import call_command
+    from django.db import transaction
+
+    with django_db_blocker.unblock():
+        outer = transaction.atomic()
+        outer.__enter__()
+        try:
+            output = StringIO()
+            call_command("load_demo", stdout=output)
+            yield output.getvalue()
+        finally:
+            transaction.set_rollback(True)
+            outer.__exit__(None, None, None)

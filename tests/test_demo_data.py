@@ -1,7 +1,5 @@
-"""load_demo builds a cooperative shaped like the case study, and a second run changes nothing.
-
-One test on purpose: building the demo takes about a minute, so it is built once and every figure is
-checked on it.
+"""Tests on the demo cooperative. It takes about a minute to build, so it is built once for this module
+(the `demo_data` fixture) and every test that needs it lives here.
 """
 
 import datetime
@@ -31,9 +29,7 @@ def row_counts() -> dict[str, int]:
 
 
 @pytest.mark.django_db
-def test_load_demo_matches_the_case_study_and_a_second_run_changes_nothing(client):
-    first_output = StringIO()
-    call_command("load_demo", stdout=first_output)
+def test_load_demo_matches_the_case_study_and_a_second_run_changes_nothing(demo_data, client):
     counts = row_counts()
 
     second_output = StringIO()
@@ -100,7 +96,7 @@ def test_load_demo_matches_the_case_study_and_a_second_run_changes_nothing(clien
     assert FarmVisit.objects.count() >= 500
 
     # One demo user per role, printed with the password, and the login works.
-    printed = first_output.getvalue()
+    printed = demo_data
     for role in StaffRole.Role:
         user = StaffRole.objects.get(role=role).user
         assert user.username in printed
