@@ -124,7 +124,8 @@ def farm_create(*, member: Member, **values: Any) -> Farm:
     member = Member.objects.select_for_update().get(pk=member.pk)
     if member.status == Member.Status.WITHDRAWN:
         raise ValidationError(_("A withdrawn member cannot register new farms."))
-    values.setdefault("region", member.region)
+    if "region" not in values:
+        values["region"] = member.region
     farm = Farm(member=member, **values)
     _save(farm)
     return farm
