@@ -6,5 +6,5 @@ export DEBUG=${DEBUG:-true}
 .venv/bin/python manage.py migrate --noinput
 .venv/bin/python manage.py load_demo
 echo
-echo "Abra http://127.0.0.1:8000/admin/ e ingrese con uno de los usuarios de arriba."
+echo "Abra http://127.0.0.1:8000/ e ingrese con uno de los usuarios de arriba."
 exec .venv/bin/python manage.py runserver 127.0.0.1:8000

@@ -84,3 +84,15 @@ def demo_data(django_db_setup, django_db_blocker):
         finally:
             transaction.set_rollback(True)
             outer.__exit__(None, None, None)
+
+
+@pytest.fixture
+def reference_data(transactional_db):
+    """Regions and standards for tests that commit (transaction=True): flushing after such a test empties
+    the tables the seed migrations filled, so they are seeded again here (idempotent)."""
+    import importlib
+
+    from django.apps import apps
+
+    for module in ("cooperative.migrations.0003_seed_regions", "certifications.migrations.0003_seed_standards"):
+        importlib.import_module(module).seed(apps, None)

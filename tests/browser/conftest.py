@@ -1,15 +1,9 @@
-"""Browser tests: Playwright driving Debian's Chromium against the live test server.
-
-Playwright's sync API runs an event loop in the test thread; the ORM calls the tests make around it
-are synchronous and safe, so Django's async guard is relaxed for these tests only.
-"""
+"""Browser tests: Playwright driving Debian's Chromium against the live test server."""
 
 import os
 import shutil
 
 import pytest
-
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -22,8 +16,17 @@ CHROMIUM_ARGS = [
 ]
 
 
-@pytest.fixture(scope="session")
-def browser():
+@pytest.fixture(scope="module", autouse=True)
+def _sync_orm_beside_playwright():
+    """Playwright's sync API runs an event loop in the test thread; the ORM calls the tests make around
+    it are synchronous and safe, so Django's async guard is relaxed while the browser modules run."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+        yield
+
+
+@pytest.fixture(scope="module")
+def browser(_sync_orm_beside_playwright):
     if not os.path.exists(CHROMIUM):
         if os.environ.get("CI"):
             pytest.fail(f"Chromium not found at {CHROMIUM}; .ci/run installs the Debian package 'chromium'.")

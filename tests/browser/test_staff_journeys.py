@@ -6,11 +6,11 @@ from cooperative.services import staff_role_grant
 from tests.browser.conftest import log_in
 from tests.factories import UserFactory, region
 
-pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("reference_data")]
 
 
 @pytest.fixture
-def manager(db):
+def manager(reference_data):
     user = UserFactory(username="gerente", first_name="Rosa")
     staff_role_grant(user=user, role="manager", regions=[region("Huánuco"), region("San Martín")])
     return user

@@ -41,7 +41,8 @@ def run_together(*calls):
     return results, errors
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("reference_data")
 def test_two_simultaneous_repayments_never_take_the_balance_below_zero(on_postgres, active_loan, maker):
     outstanding = selectors.loan_balance(active_loan).total_outstanding
     amount = schedule.to_cents(outstanding * Decimal("0.6"))
@@ -62,7 +63,8 @@ def test_two_simultaneous_repayments_never_take_the_balance_below_zero(on_postgr
     assert balance.total_outstanding >= 0
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("reference_data")
 def test_simultaneous_applications_get_distinct_references(on_postgres, product, fertilizer, maker):
     members = [factories.MemberFactory(), factories.MemberFactory()]
 

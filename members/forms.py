@@ -1,0 +1,151 @@
+"""Forms of the members pages. They give the inputs, labels and widgets; the services validate and write.
+
+The model forms skip Django's model validation (`_post_clean`): the view passes the cleaned values to the
+service, which runs full_clean() once, and its ValidationError is put on the form with add_service_errors.
+"""
+
+from collections.abc import Mapping
+
+from django import forms
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.db.models import QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from cooperative.models import Region
+from members.models import Farm, Member
+
+
+class DateInput(forms.DateInput):
+    """The browser's date picker (ISO dates on the wire, whatever the language)."""
+
+    input_type = "date"
+
+    def __init__(self, attrs=None) -> None:
+        super().__init__(attrs, format="%Y-%m-%d")
+
+
+def add_service_errors(form: forms.Form, error: ValidationError, renamed: Mapping[str, str] | None = None) -> None:
+    """Show a service's ValidationError on the form: under the input it names (after `renamed`, service
+    field -> form field), else at the top of the form."""
+    renamed = renamed or {}
+    if not hasattr(error, "error_dict"):
+        form.add_error(None, error)
+        return
+    for name, errors in error.error_dict.items():
+        field = renamed.get(name, name)
+        form.add_error(field if field in form.fields and field != NON_FIELD_ERRORS else None, errors)
+
+
+class ServiceModelForm(forms.ModelForm):
+    def _post_clean(self) -> None:
+        """Model validation is the service's job (see the module docstring)."""
+
+
+class MemberForm(ServiceModelForm):
+    """Register or edit a member. Regions are limited to `regions`; the code is fixed once registered, and
+    withdrawal is its own action (it needs a date and a reason), so "withdrawn" is not offered here."""
+
+    class Meta:
+        model = Member
+        fields = [
+            "code",
+            "first_names",
+            "last_names",
+            "dni",
+            "gender",
+            "birth_date",
+            "phone",
+            "region",
+            "district",
+            "community",
+            "ubigeo",
+            "ubigeo_source",
+            "joined_on",
+            "status",
+            "consents_to_share",
+            "consent_date",
+        ]
+        widgets = {
+            "birth_date": DateInput(),
+            "joined_on": DateInput(),
+            "consent_date": DateInput(),
+            "phone": forms.TextInput(attrs={"type": "tel", "autocomplete": "off"}),
+            "dni": forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
+            "ubigeo": forms.TextInput(attrs={"inputmode": "numeric"}),
+        }
+
+    def __init__(self, *args, regions: QuerySet[Region], **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["region"].queryset = regions
+        if self.instance.pk:
+            del self.fields["code"]
+        # A withdrawn member stays withdrawn here: reinstatement is not an edit (the withdrawal date and
+        # reason would be left behind); anyone else is active or inactive.
+        if self.instance.pk and self.instance.status == Member.Status.WITHDRAWN:
+            self.fields["status"].choices = [(Member.Status.WITHDRAWN, Member.Status.WITHDRAWN.label)]
+        else:
+            self.fields["status"].choices = [
+                choice for choice in Member.Status.choices if choice[0] != Member.Status.WITHDRAWN
+            ]
+        if not self.instance.pk:
+            self.fields["joined_on"].initial = timezone.localdate
+
+
+class FarmForm(ServiceModelForm):
+    """Register or edit a farm. Production is typed in kilograms, quintals or export bags; the service
+    stores kilograms too. Regions are limited to `regions`."""
+
+    class Meta:
+        model = Farm
+        fields = [
+            "name",
+            "region",
+            "district",
+            "community",
+            "hectares",
+            "crop",
+            "varieties",
+            "altitude_m",
+            "latitude",
+            "longitude",
+            "planted_year",
+            "previous_crop",
+            "crop_changed_on",
+            "production_quantity",
+            "production_unit",
+            "status",
+        ]
+        widgets = {
+            "crop_changed_on": DateInput(),
+            "hectares": forms.NumberInput(attrs={"step": "0.01", "min": "0.01"}),
+        }
+        labels = {"production_quantity": _("Estimated yearly production")}
+
+    def __init__(self, *args, regions: QuerySet[Region], **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["region"].queryset = regions
+        farm = self.instance
+        # A farm whose estimate was recorded in kilograms only (e.g. by an import) shows it in kilograms.
+        if farm.pk and farm.production_quantity is None and farm.estimated_production_kg is not None:
+            self.initial["production_quantity"] = farm.estimated_production_kg
+            self.initial["production_unit"] = Farm.ProductionUnit.KG
+
+    def service_values(self) -> dict:
+        """The cleaned values for farm_create / farm_update. An emptied production clears the kilograms too."""
+        values = dict(self.cleaned_data)
+        if values.get("production_quantity") is None:
+            values["estimated_production_kg"] = None
+        return values
+
+
+class WithdrawForm(forms.Form):
+    withdrawn_on = forms.DateField(label=_("Withdrawal date"), widget=DateInput(), initial=timezone.localdate)
+    reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 3}))
+    confirm = forms.BooleanField(
+        label=_("I confirm the withdrawal. The member's record, farms and history are kept."),
+        error_messages={"required": _("Tick the box to confirm the withdrawal.")},
+    )
+
+    # member_withdraw names its reason field after the model.
+    SERVICE_FIELDS = {"withdrawal_reason": "reason"}

@@ -1,0 +1,161 @@
+"""Reads for the members pages and exports. Each selector owns its joins, so its query count does not grow with
+its rows; the cost is stated in each docstring. Scope: a user sees the members whose region one of their roles
+covers (cooperative.selectors.regions_in_scope)."""
+
+import datetime
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db.models import Count, DecimalField, Prefetch, Q, QuerySet, Sum, Value
+from django.db.models.functions import Coalesce
+
+from certifications.models import Certification, CertificationEvent
+from cooperative.models import Crop, ProgramEnrollment
+from cooperative.selectors import regions_in_scope
+from credit import schedule
+from credit.models import Instalment, Loan
+from credit.selectors import loans_with_outstanding
+from members.filters import MemberFilter
+from members.models import Farm, FarmVisit, Member
+
+RECENT_VISITS = 10
+# Production estimates are shown in kilograms (stored), quintals of 46 kg and 69 kg export bags.
+QUINTAL_KG = Farm.UNIT_KG[Farm.ProductionUnit.QUINTAL]
+EXPORT_BAG_KG = Farm.UNIT_KG[Farm.ProductionUnit.EXPORT_BAG]
+ONE_DECIMAL = Decimal("0.1")
+HECTARE_PLACES = Decimal("0.01")
+
+
+def members_in_scope(user: AbstractBaseUser, roles: Iterable[str] | None = None) -> QuerySet[Member]:
+    """Members whose region the user's roles (all of them, or only `roles`) cover. One query (the scope check);
+    the regions stay a subquery of the returned, lazy queryset."""
+    return Member.objects.filter(region__in=regions_in_scope(user, roles))
+
+
+def farms_in_scope(user: AbstractBaseUser, roles: Iterable[str] | None = None) -> QuerySet[Farm]:
+    """Farms of the members in scope (the member's region decides, as on the members list), member joined."""
+    return Farm.objects.filter(member__region__in=regions_in_scope(user, roles)).select_related("member")
+
+
+def _crop_count_name(crop: str) -> str:
+    return f"active_{crop}_farms"
+
+
+class _HectaresField(DecimalField):
+    """Sums of hectares quantized to 2 places: SQLite sums decimals as floats (2.5 rather than 2.50)."""
+
+    def from_db_value(self, value, expression, connection) -> Decimal | None:
+        return None if value is None else Decimal(value).quantize(HECTARE_PLACES)
+
+
+def with_farm_totals(queryset: QuerySet[Member]) -> QuerySet[Member]:
+    """Annotate each member's active farms: `farm_count`, `total_hectares` (Decimal, 0 without farms) and
+    `active_<crop>_farms` for each crop. One GROUP BY over the farms, in the same query as the members."""
+    active = Q(farms__status=Farm.Status.ACTIVE)
+    hectares = _HectaresField(max_digits=12, decimal_places=2)
+    return queryset.annotate(
+        farm_count=Count("farms", filter=active),
+        total_hectares=Coalesce(
+            Sum("farms__hectares", filter=active, output_field=hectares), Value(Decimal("0.00")), output_field=hectares
+        ),
+        **{_crop_count_name(crop): Count("farms", filter=active & Q(farms__crop=crop)) for crop in Crop.values},
+    )
+
+
+def active_crops(member: Member) -> list[str]:
+    """The crops (Crop values) of the member's active farms; needs with_farm_totals."""
+    return [crop for crop in Crop.values if getattr(member, _crop_count_name(crop))]
+
+
+def members_for_list(*, user: AbstractBaseUser, filters: Mapping[str, Any] | None = None) -> QuerySet[Member]:
+    """Members in the user's regions that match `filters` (the list's query parameters, see MemberFilter;
+    invalid values are left out), sorted by `filters["sort"]` (member code by default), with their region
+    joined and their farm totals annotated (with_farm_totals).
+
+    Cost: one query for the scope, up to three to check the region, standard and program chosen, then one
+    query for the rows however many there are (a paginator adds a COUNT).
+    """
+    regions = regions_in_scope(user)
+    members = with_farm_totals(Member.objects.filter(region__in=regions).select_related("region")).order_by(
+        "code", "pk"
+    )
+    return MemberFilter(filters or {}, queryset=members, regions=regions).qs
+
+
+@dataclass(frozen=True)
+class LoanSummary:
+    """A loan with its ledger balance (the annotations of credit.selectors.annotate_balances on `loan`) and
+    the first instalment not yet fully paid."""
+
+    loan: Loan
+    next_instalment: schedule.InstalmentPaid | None
+
+    @property
+    def next_due_on(self) -> datetime.date | None:
+        return self.next_instalment.instalment.due_on if self.next_instalment else None
+
+
+@dataclass(frozen=True)
+class MemberProfile:
+    member: Member
+    # Each farm has `certification_list` (every certification, current and closed, with `event_list`),
+    # `production_qq` and `production_bags`.
+    farms: list[Farm]
+    loans: list[LoanSummary]
+    recent_visits: list[FarmVisit]
+    enrollments: list[ProgramEnrollment]
+
+    @property
+    def has_certifications(self) -> bool:
+        return any(farm.certification_list for farm in self.farms)
+
+
+def _per_unit(kg: Decimal | None, unit_kg: Decimal) -> Decimal | None:
+    return None if kg is None else (kg / unit_kg).quantize(ONE_DECIMAL)
+
+
+def member_profile(*, member: Member, recent_visits: int = RECENT_VISITS) -> MemberProfile:
+    """Everything the member page shows besides the profile itself. Seven queries, however many farms,
+    certifications, events, loans, instalments and visits: farms, their certifications, the events of
+    those, loans with balances, their instalments, the latest visits, the program enrolments."""
+    events = CertificationEvent.objects.select_related("decided_by").order_by("occurred_on", "id")
+    certifications = (
+        Certification.objects.select_related("standard")
+        .prefetch_related(Prefetch("events", queryset=events, to_attr="event_list"))
+        .order_by("standard__name", "-pk")
+    )
+    farms = list(
+        Farm.objects.filter(member=member)
+        .select_related("region")
+        .prefetch_related(Prefetch("certifications", queryset=certifications, to_attr="certification_list"))
+        .order_by("status", "name")
+    )
+    for farm in farms:
+        farm.member = member  # str(farm) and links need the member: it is the one already loaded
+        farm.production_qq = _per_unit(farm.estimated_production_kg, QUINTAL_KG)
+        farm.production_bags = _per_unit(farm.estimated_production_kg, EXPORT_BAG_KG)
+
+    loans = (
+        loans_with_outstanding(Loan.objects.filter(member=member))
+        .prefetch_related(Prefetch("instalments", queryset=Instalment.objects.order_by("due_on", "number")))
+        .order_by("-submitted_on", "-id")
+    )
+    loan_summaries = []
+    for loan in loans:
+        allocation = schedule.allocate_paid(
+            loan.instalments.all(), principal_paid=loan.principal_paid, interest_paid=loan.interest_paid
+        )
+        loan_summaries.append(LoanSummary(loan, next((paid for paid in allocation if not paid.is_paid), None)))
+
+    visits = list(
+        FarmVisit.objects.filter(farm__member=member)
+        .select_related("farm", "technician")
+        .order_by("-visited_on", "-id")[:recent_visits]
+    )
+    enrollments = list(member.enrollments.select_related("program").order_by("-enrolled_on", "-id"))
+    return MemberProfile(
+        member=member, farms=farms, loans=loan_summaries, recent_visits=visits, enrollments=enrollments
+    )
