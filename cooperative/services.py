@@ -5,7 +5,7 @@ from collections.abc import Iterable
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -29,6 +29,26 @@ def enrollment_create(*, program: AllianceProgram, member: Member, enrolled_on: 
     enrollment.full_clean()
     enrollment.save()
     return enrollment
+
+
+@transaction.atomic
+def enrollments_create(*, program: AllianceProgram, members: Iterable[Member], enrolled_on: datetime.date) -> int:
+    """Enrol several members in one transaction: all of them, or none when one is refused.
+
+    Returns how many were enrolled. A member enrolled by someone else meanwhile ends the whole batch with a
+    ValidationError (nothing written). Cost: enrollment_create's few queries per member.
+    """
+    count = 0
+    try:
+        with transaction.atomic():
+            for member in members:
+                enrollment_create(program=program, member=member, enrolled_on=enrolled_on)
+                count += 1
+    except IntegrityError:
+        raise ValidationError(
+            _("Another user enrolled members at the same time. Nothing was written; try again.")
+        ) from None
+    return count
 
 
 @transaction.atomic

@@ -7,7 +7,6 @@ program only the members and community projects of their regions.
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -138,26 +137,17 @@ def program_enrol_matching(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _enrol_matching(program: AllianceProgram, form: EnrolMatchingForm) -> int | None:
-    """Enrol the form's matching members today through the enrolment service, all or none.
+    """Enrol the form's matching members today, all or none (members already enrolled are not matched).
 
-    Members already enrolled are not matched, so they are skipped. Returns how many were enrolled, or
-    None after adding the refusal to the form's errors (then nothing was written). Cost: the service's
-    few queries per member.
+    Returns how many were enrolled, or None after adding the refusal to the form's errors.
     """
-    today = timezone.localdate()
     try:
-        with transaction.atomic():
-            members = list(form.matching_members())
-            for member in members:
-                services.enrollment_create(program=program, member=member, enrolled_on=today)
+        return services.enrollments_create(
+            program=program, members=list(form.matching_members()), enrolled_on=timezone.localdate()
+        )
     except ValidationError as error:
         add_service_errors(form, error)
         return None
-    except IntegrityError:
-        # Someone enrolled one of these members between our check and our insert.
-        form.add_error(None, _("Another user enrolled members at the same time. Nothing was written; try again."))
-        return None
-    return len(members)
 
 
 @role_required(MEMBER_WRITERS)
