@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
-from cooperative.access import MEMBER_READERS, MEMBER_WRITERS, has_role, role_required
+from cooperative.access import MEMBER_READERS, MEMBER_WRITERS, Role, has_role, role_required
 from cooperative.models import Crop
 from cooperative.selectors import regions_in_scope
 from members import services
@@ -111,7 +111,14 @@ def member_detail(request: HttpRequest, pk: int) -> HttpResponse:
         has_role(request.user, MEMBER_WRITERS)
         and regions_in_scope(request.user, MEMBER_WRITERS).filter(pk=member.region_id).exists()
     )
-    context = {"member": member, "profile": member_profile(member=member), "can_write": can_write}
+    # Loan balances are credit data: managers and credit officers only.
+    can_see_credit = has_role(request.user, {Role.MANAGER, Role.CREDIT_OFFICER})
+    context = {
+        "member": member,
+        "profile": member_profile(member=member),
+        "can_write": can_write,
+        "can_see_credit": can_see_credit,
+    }
     return render(request, "members/member_detail.html", context)
 
 

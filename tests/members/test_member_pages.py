@@ -813,3 +813,19 @@ def test_a_farm_edit_with_a_duplicate_name_changes_nothing(manager_client, farm)
     assert response.context["form"].errors
     other.refresh_from_db()
     assert other.name == "El Milagro"
+
+
+@pytest.mark.parametrize(
+    ("fixture", "sees_loans"),
+    [("manager_client", True), ("credit_officer_client", True), ("technician_client", False), ("ics_client", False)],
+)
+def test_loan_balances_on_the_member_page_are_for_managers_and_credit_officers_only(request, fixture, sees_loans):
+    from tests.factories import LoanFactory, MemberFactory, region
+
+    client = request.getfixturevalue(fixture)
+    loan = LoanFactory(member=MemberFactory(region=region("Huánuco")), reference="CR-VISIBLE-1")
+
+    response = client.get(reverse("member_detail", args=[loan.member.pk]))
+
+    assert response.status_code == 200
+    assert ("CR-VISIBLE-1" in response.content.decode()) is sees_loans
