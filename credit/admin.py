@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from cooperative.admin_base import AuditedAdmin
 from credit import selectors
 from credit.models import CreditProduct, InputItem, Instalment, Loan, LoanLine, LoanTransaction
+from credit.services import TERM_FIELDS
 
 
 class ReadOnlyMixin:
@@ -114,17 +115,7 @@ class LoanAdmin(AuditedAdmin):
         ),
         (
             _("Terms"),
-            {
-                "fields": [
-                    "interest_method",
-                    "annual_rate",
-                    "repayment_mode",
-                    "number_of_repayments",
-                    "grace_periods",
-                    "max_deduction_percent",
-                    "arrears_tolerance",
-                ]
-            },
+            {"fields": list(TERM_FIELDS)},
         ),
         (_("Balance"), {"fields": selectors.BALANCE_FIELDS}),
     ]
