@@ -269,7 +269,9 @@ def test_the_matching_page_says_how_many_will_be_enrolled_and_writes_nothing(man
 
 
 def test_confirming_enrols_every_matching_member_once(manager_client, program, huanuco_members):
-    response = manager_client.post(url("program_enrol_matching", program), matching(confirm="1"))
+    response = manager_client.post(
+        url("program_enrol_matching", program), matching(confirm="1"), HTTP_ACCEPT_LANGUAGE="en"
+    )
 
     assert response.status_code == 302
     assert response["Location"] == url("program_detail", program)
