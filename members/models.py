@@ -295,6 +295,11 @@ class Farm(TimeStampedModel):
                 errors["production_quantity"] = _("The production cannot be negative.")
             else:
                 self.estimated_production_kg = self.production_quantity * self.UNIT_KG[self.production_unit]
+                # Field checks ran before clean(): check the computed kilograms against their column too.
+                try:
+                    self._meta.get_field("estimated_production_kg").clean(self.estimated_production_kg, self)
+                except ValidationError as exc:
+                    errors["production_quantity"] = exc.messages
         if self.boundary is not None:
             from members.geometry import boundary_errors
 

@@ -70,7 +70,8 @@ def _save(obj) -> None:
         with transaction.atomic():
             obj.save()
     except IntegrityError as exc:
-        raise ValidationError(_("This record conflicts with an existing one: %(error)s") % {"error": exc}) from exc
+        # A concurrent save won a uniqueness race after full_clean() passed; the details stay in the log.
+        raise ValidationError(_("This record conflicts with one saved at the same time. Please try again.")) from exc
 
 
 @transaction.atomic

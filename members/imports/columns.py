@@ -5,7 +5,7 @@ import re
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
-from decimal import ROUND_HALF_EVEN, Decimal
+from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
@@ -305,7 +305,11 @@ def _parse_integer(text: str, lookups: CellLookups) -> int:
 
 def _parse_coordinate(text: str, lookups: CellLookups) -> Decimal:
     # The EUDR asks for 6 decimals (about 0.1 m); GPS apps give more, which would not fit the field.
-    return parse_decimal(text).quantize(SIX_DECIMALS, rounding=ROUND_HALF_EVEN)
+    number = parse_decimal(text)
+    try:
+        return number.quantize(SIX_DECIMALS, rounding=ROUND_HALF_EVEN)
+    except InvalidOperation:  # too many digits for the decimal context: no coordinate is that large
+        raise InvalidCell(_("“%(value)s” is not a number.") % {"value": text}) from None
 
 
 def read_text(text: str, lookups: CellLookups) -> str:

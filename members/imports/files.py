@@ -5,6 +5,7 @@ import datetime
 import hashlib
 import io
 import logging
+import zipfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
@@ -26,6 +27,9 @@ from members.imports.columns import (
 )
 
 logger = logging.getLogger(__name__)
+
+# 2,000 rows of 100 columns unpack to a few MB; 20 times the upload limit leaves room for other sheets.
+MAX_XLSX_UNPACKED_BYTES = 20 * MAX_UPLOAD_BYTES
 
 # ---------------------------------------------------------------------------------------------------
 # Reading the file
@@ -100,6 +104,17 @@ def read_upload(*, filename: str, content: bytes) -> ImportFile:
 
 
 def _xlsx_table(content: bytes) -> Iterator[tuple[object, ...]]:
+    # openpyxl reads the whole shared-strings part into memory even in read-only mode: a 5 MB archive of
+    # repeated text can unpack to gigabytes. Refuse archives that unpack to more than a real sheet would.
+    try:
+        with zipfile.ZipFile(io.BytesIO(content)) as archive:
+            unpacked = sum(info.file_size for info in archive.infolist())
+    except (zipfile.BadZipFile, ValueError) as exc:
+        logger.info("Unreadable XLSX upload: %r", exc)
+        raise ImportFileError(_("The Excel file could not be read. Is it damaged?")) from None
+    if unpacked > MAX_XLSX_UNPACKED_BYTES:
+        logger.info("XLSX upload unpacks to %s bytes", unpacked)
+        raise ImportFileError(_("The Excel file could not be read. Is it damaged?"))
     try:
         workbook = openpyxl.load_workbook(io.BytesIO(content), read_only=True, data_only=True)
         sheet = workbook.worksheets[0]

@@ -357,6 +357,7 @@ def member_import_preview(*, file: ImportFile, user: AbstractBaseUser) -> Import
         code, dni = lead.member_values.get("code"), lead.member_values.get("dni")
         by_its_dni, by_its_code = by_dni.get(dni) if dni else None, by_code.get(code) if code else None
         existing = by_its_dni or by_its_code
+        in_scope = existing is None or existing.region_id in lookups.scope_ids
         if by_its_dni and by_its_code and by_its_dni.pk != by_its_code.pk:
             lead.errors.append(
                 RowError(
@@ -366,7 +367,7 @@ def member_import_preview(*, file: ImportFile, user: AbstractBaseUser) -> Import
                 )
             )
         if existing is not None:
-            if existing.region_id not in lookups.scope_ids:
+            if not in_scope:
                 lead.errors.append(
                     RowError(_column_label(file, "codigo"), _("This member is registered in a region outside yours."))
                 )
@@ -379,7 +380,9 @@ def member_import_preview(*, file: ImportFile, user: AbstractBaseUser) -> Import
                     )
                 )
             matched_rows.setdefault(existing.pk, lead)
-        plans.append(_plan_member(group, existing, file))
+        # A member outside the user's regions is not planned against: the preview would show their code,
+        # which of their fields differ from the file, and their farms (the row is refused anyway).
+        plans.append(_plan_member(group, existing if in_scope else None, file))
 
     farms_by_member = _existing_farms({plan.existing.pk for plan in plans if plan.existing})
     for plan in plans:
