@@ -24,6 +24,7 @@ from django.db.models import (
     Value,
 )
 from django.db.models.functions import Coalesce
+from django.utils import timezone
 
 from certifications.models import OPEN_STATUSES, Certification, CertificationEvent, CertificationStatus
 from certifications.selectors import certifications_expiring, certified_farm_counts
@@ -103,13 +104,18 @@ def _count_by_program(queryset: QuerySet, counted: Sum | Count) -> dict[int, int
 
 
 def program_progress(
-    programs: QuerySet[AllianceProgram], *, regions: QuerySet[Region] | None = None
+    programs: QuerySet[AllianceProgram],
+    *,
+    regions: QuerySet[Region] | None = None,
+    as_of: datetime.date | None = None,
 ) -> list[ProgramProgress]:
     """Each program's enrolments, certified farmers and beneficiaries against its targets.
 
-    - enrolled members: members with an active enrolment;
-    - farmers certified: enrolled members (active enrolment) with at least one farm whose certification
-      under one of the program's targeted standards is currently "certified";
+    - enrolled members: members with an active enrolment who have not withdrawn from the cooperative;
+    - farmers certified: those enrolled members with at least one active farm whose certification under
+      one of the program's targeted standards is "certified" with a certificate still valid on `as_of`
+      (default: today in the cooperative's time zone). Expiry is not written on schedule, so a lapsed
+      certificate can still read "certified": its validity decides.
     - beneficiaries: enrolled members + the beneficiaries of the program's community projects.
 
     With `regions`, only members (and community projects) in those regions count: a manager sees the
@@ -122,7 +128,10 @@ def program_progress(
     if not program_list:
         return []
     ids = [program.pk for program in program_list]
-    enrolments = ProgramEnrollment.objects.filter(program__in=ids, status=ProgramEnrollment.Status.ACTIVE)
+    as_of = as_of or timezone.localdate()
+    enrolments = ProgramEnrollment.objects.filter(program__in=ids, status=ProgramEnrollment.Status.ACTIVE).exclude(
+        member__status=Member.Status.WITHDRAWN
+    )
     projects = CommunityProject.objects.filter(program__in=ids)
     if regions is not None:
         enrolments = enrolments.filter(member__region__in=regions)
@@ -133,6 +142,9 @@ def program_progress(
     # certification and the targeted standard are the same rows.
     certified = _count_by_program(
         enrolments.filter(
+            Q(member__farms__certifications__valid_until__isnull=True)
+            | Q(member__farms__certifications__valid_until__gte=as_of),
+            member__farms__status=Farm.Status.ACTIVE,
             member__farms__certifications__status=CertificationStatus.CERTIFIED,
             member__farms__certifications__standard__programs=F("program"),
         ),
@@ -426,7 +438,10 @@ def dashboard_figures(*, regions: QuerySet[Region], as_of: datetime.date) -> Das
         for value, label in Crop.choices
     ]
 
-    in_scope_certifications = Certification.objects.filter(farm__member__region__in=regions)
+    # A withdrawn member's certifications stay on record but no longer count (as for every other figure).
+    in_scope_certifications = Certification.objects.filter(farm__member__region__in=regions).exclude(
+        farm__member__status=Member.Status.WITHDRAWN
+    )
     status_labels = dict(CertificationStatus.choices)
     certifications = [
         CertificationCount(
@@ -460,7 +475,7 @@ def dashboard_figures(*, regions: QuerySet[Region], as_of: datetime.date) -> Das
         expiring_count=expiring.count(),
         expiring=list(expiring[:EXPIRING_LISTED]),
         credit=_credit_figures(Loan.objects.filter(member__region__in=regions), as_of),
-        programs=program_progress(programs_in_scope(regions), regions=regions),
+        programs=program_progress(programs_in_scope(regions), regions=regions, as_of=as_of),
         visits_by_purpose=[
             VisitCount(value, label, visit_counts.get(value, 0)) for value, label in FarmVisit.Purpose.choices
         ],
