@@ -1,8 +1,18 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
+from cooperative.access import MEMBER_WRITERS, has_role
 from cooperative.admin_base import AuditedAdmin
-from cooperative.models import AllianceProgram, CommunityProject, Partner, ProgramEnrollment, Region, StaffRole
+from cooperative.models import (
+    AllianceProgram,
+    ApiRequestLog,
+    ApiToken,
+    CommunityProject,
+    Partner,
+    ProgramEnrollment,
+    Region,
+    StaffRole,
+)
 
 
 @admin.register(Region)
@@ -77,3 +87,43 @@ class StaffRoleAdmin(AuditedAdmin):
     @admin.display(description=_("regions"))
     def region_names(self, obj: StaffRole) -> str:
         return _("All") if obj.all_regions else ", ".join(region.name for region in obj.regions.all())
+
+
+class ManagersOnlyReadOnlyAdmin:
+    """Mixin: only managers may view (the role groups give every role view permission on all domain
+    models; API access records are for managers), and nobody adds, changes or deletes here."""
+
+    def has_view_permission(self, request, obj=None) -> bool:
+        return has_role(request.user, MEMBER_WRITERS) and super().has_view_permission(request, obj)
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(ManagersOnlyReadOnlyAdmin, AuditedAdmin):
+    """Read-only: tokens are created on the staff page or with `create_api_token` (the plain token must be
+    shown once, which the admin cannot do) and revoked on the staff page, through the services."""
+
+    list_display = ["partner", "name", "prefix", "created_at", "created_by", "last_used_at", "revoked_at"]
+    list_filter = ["partner"]
+    list_select_related = ["partner", "created_by"]
+    search_fields = ["prefix", "name", "partner__name"]
+    exclude = ["token_hash"]
+
+
+@admin.register(ApiRequestLog)
+class ApiRequestLogAdmin(ManagersOnlyReadOnlyAdmin, admin.ModelAdmin):
+    """The API's request log, append-only."""
+
+    list_display = ["created_at", "token_prefix", "user", "method", "path", "status_code"]
+    list_filter = ["status_code", "method"]
+    list_select_related = ["user"]
+    search_fields = ["token_prefix", "path"]
+    date_hierarchy = "created_at"

@@ -278,3 +278,95 @@ class StaffRole(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.user} – {self.get_role_display()}"
+
+
+class ApiToken(TimeStampedModel):
+    """A partner's key to the reporting API. Only the SHA-256 hash of the token is stored.
+
+    The plain token (``secrets.token_urlsafe(32)``) is shown once when it is created; afterwards the token
+    is known by its first 8 characters (``prefix``). A revoked token is kept for the audit trail.
+    """
+
+    PREFIX_LENGTH = 8
+
+    partner = models.ForeignKey(Partner, verbose_name=_("partner"), on_delete=models.PROTECT, related_name="api_tokens")
+    name = models.CharField(_("name"), max_length=100, help_text=_("What the token is for, e.g. “Power BI”."))
+    prefix = models.CharField(_("prefix"), max_length=PREFIX_LENGTH, unique=True)
+    token_hash = models.CharField(_("token hash"), max_length=64, unique=True, editable=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+        help_text=_("Empty for tokens created from the command line."),
+    )
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("revoked by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+    )
+    last_used_at = models.DateTimeField(_("last used at"), null=True, blank=True)
+    history = HistoricalRecords(excluded_fields=["last_used_at"])
+
+    class Meta:
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(token_hash__regex=r"^[0-9a-f]{64}$"), name="cooperative_apitoken_hash_sha256_hex"
+            ),
+            models.CheckConstraint(
+                condition=Q(revoked_by__isnull=True) | Q(revoked_at__isnull=False),
+                name="cooperative_apitoken_revoked_by_needs_revoked_at",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.partner} · {self.prefix}…"
+
+    @property
+    def is_revoked(self) -> bool:
+        return self.revoked_at is not None
+
+
+class ApiRequestLog(models.Model):
+    """One row per API request (append-only): who (token prefix or staff user), what and the answer."""
+
+    token = models.ForeignKey(
+        ApiToken,
+        verbose_name=_("token"),
+        on_delete=models.PROTECT,
+        related_name="request_logs",
+        null=True,
+        blank=True,
+    )
+    token_prefix = models.CharField(_("token prefix"), max_length=ApiToken.PREFIX_LENGTH, blank=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+    )
+    method = models.CharField(_("method"), max_length=10)
+    path = models.CharField(_("path"), max_length=500)
+    status_code = models.PositiveSmallIntegerField(_("status code"))
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("API request")
+        verbose_name_plural = _("API requests")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["created_at"], name="cooperative_apilog_created_idx")]
+
+    def __str__(self) -> str:
+        who = self.token_prefix or (str(self.user) if self.user_id else "-")
+        return f"{who} {self.method} {self.path} {self.status_code}"

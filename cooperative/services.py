@@ -1,6 +1,8 @@
-"""Writes for the core domain: program enrolments, community projects and staff roles."""
+"""Writes for the core domain: program enrolments, community projects, staff roles and API tokens."""
 
 import datetime
+import hashlib
+import secrets
 from collections.abc import Iterable
 
 from django.contrib.auth.models import AbstractBaseUser
@@ -9,7 +11,15 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from cooperative.models import AllianceProgram, CommunityProject, ProgramEnrollment, Region, StaffRole
+from cooperative.models import (
+    AllianceProgram,
+    ApiToken,
+    CommunityProject,
+    Partner,
+    ProgramEnrollment,
+    Region,
+    StaffRole,
+)
 from cooperative.roles import role_group
 from members.models import Member
 
@@ -27,7 +37,12 @@ def enrollment_create(*, program: AllianceProgram, member: Member, enrolled_on: 
         raise ValidationError({"member": _("The member is already enrolled in this program.")})
     enrollment = ProgramEnrollment(program=program, member=member, enrolled_on=enrolled_on)
     enrollment.full_clean()
-    enrollment.save()
+    try:
+        with transaction.atomic():
+            enrollment.save()
+    except IntegrityError:
+        # Someone enrolled the same member between the check above and this insert.
+        raise ValidationError({"member": _("The member is already enrolled in this program.")}) from None
     return enrollment
 
 
@@ -99,3 +114,49 @@ def staff_role_grant(
         user.save(update_fields=["is_staff"])
     user.groups.add(role_group(role))
     return staff_role
+
+
+# -- API tokens -------------------------------------------------------------------------------------
+
+
+def api_token_hash(token: str) -> str:
+    """The SHA-256 hex digest stored for a token (the plain token is never stored)."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+@transaction.atomic
+def api_token_create(*, partner: Partner, name: str, created_by: AbstractBaseUser | None) -> tuple[ApiToken, str]:
+    """Create a token for the partner; returns it with the plain token, which cannot be recovered later.
+
+    `created_by` is None for tokens created from the command line. The prefix (first 8 characters) is
+    unique: on the rare clash with an existing prefix a new token is drawn.
+    """
+    for _attempt in range(5):
+        plain = secrets.token_urlsafe(32)
+        prefix = plain[: ApiToken.PREFIX_LENGTH]
+        if not ApiToken.objects.filter(prefix=prefix).exists():
+            break
+    else:  # pragma: no cover - five clashes in 64**8 prefixes
+        raise ValidationError(_("Could not draw a unique token. Try again."))
+    token = ApiToken(
+        partner=partner, name=name.strip(), prefix=prefix, token_hash=api_token_hash(plain), created_by=created_by
+    )
+    token.full_clean()
+    token.save()
+    return token, plain
+
+
+@transaction.atomic
+def api_token_revoke(*, token: ApiToken, revoked_by: AbstractBaseUser | None) -> ApiToken:
+    """Revoke a token at once (the row is locked, so two revocations cannot both succeed).
+
+    Raises ValidationError when the token is already revoked. Returns the refreshed token.
+    """
+    locked = ApiToken.objects.select_for_update().get(pk=token.pk)
+    if locked.revoked_at is not None:
+        raise ValidationError(_("This token was already revoked."))
+    locked.revoked_at = timezone.now()
+    locked.revoked_by = revoked_by
+    locked.full_clean()
+    locked.save(update_fields=["revoked_at", "revoked_by", "updated_at"])
+    return locked

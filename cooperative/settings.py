@@ -4,6 +4,7 @@ One module, read from the environment (see README "Configuration"). Bad values s
 start; there is no secret default when DEBUG is off.
 """
 
+import re
 from pathlib import Path
 
 import dj_database_url
@@ -133,9 +134,19 @@ LOGOUT_REDIRECT_URL = "login"
 
 COOPERATIVE_NAME = env_str("COOPERATIVE_NAME", "Cooperativa Bio Azul")
 
+# Partner API: partners send "Authorization: Bearer <token>"; staff may use their session (CSRF enforced).
+# API_THROTTLE_RATE: requests per token (or staff user), "<count>/<second|minute|hour|day>".
+API_THROTTLE_RATE = env_str("API_THROTTLE_RATE", "120/minute")
+if not re.fullmatch(r"[1-9]\d*/(s|sec|second|m|min|minute|h|hour|d|day)", API_THROTTLE_RATE or ""):
+    raise ImproperlyConfigured(f"API_THROTTLE_RATE must look like 120/minute; got {API_THROTTLE_RATE!r}.")
 REST_FRAMEWORK = {
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "cooperative.api.authentication.BearerTokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["cooperative.api.permissions.IsPartnerOrStaff"],
+    "DEFAULT_THROTTLE_CLASSES": ["cooperative.api.throttling.ApiClientRateThrottle"],
+    "DEFAULT_THROTTLE_RATES": {"api_client": API_THROTTLE_RATE},
 }
 
 # Security: secure by default when DEBUG is off; behind a TLS-terminating proxy set

@@ -3,7 +3,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from cooperative.views import dashboard, programs
+from cooperative.views import dashboard, programs, tokens
 
 admin.site.site_header = admin.site.site_title = settings.COOPERATIVE_NAME
 
@@ -14,6 +14,10 @@ urlpatterns = [
     path("programs/<int:pk>/enrol/", programs.program_enrol, name="program_enrol"),
     path("programs/<int:pk>/enrol-matching/", programs.program_enrol_matching, name="program_enrol_matching"),
     path("programs/<int:pk>/projects/new/", programs.community_project_create, name="community_project_create"),
+    path("tokens/", tokens.api_token_list, name="api_token_list"),
+    path("tokens/new/", tokens.api_token_create, name="api_token_create"),
+    path("tokens/<int:pk>/revoke/", tokens.api_token_revoke, name="api_token_revoke"),
+    path("api/v1/", include("cooperative.api.urls")),
     path("", include("members.urls")),
     path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),

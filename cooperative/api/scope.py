@@ -1,0 +1,71 @@
+"""What an API client may see: the one place where the API's querysets are scoped.
+
+- A partner token sees the programs its partner runs and, through them, the members enrolled in them
+  (enrolment active or completed; withdrawn members drop out) and those members' farms, whatever their
+  region. Personal data only for members who consented to share with partners.
+- A staff session sees what its roles' regions cover (as on the staff pages): programs touching those
+  regions, members of those regions and their farms, with personal data.
+
+Every queryset is lazy; the scope itself costs no query until one is evaluated (for staff, one query
+to learn whether a role covers all regions, run when the scope is built).
+"""
+
+from dataclasses import dataclass
+
+from django.db.models import Exists, OuterRef, QuerySet
+from rest_framework.request import Request
+
+from cooperative.api.permissions import request_token
+from cooperative.models import AllianceProgram, Partner, ProgramEnrollment, Region
+from cooperative.selectors import programs_in_scope, regions_in_scope
+from members.models import Farm, Member
+
+# Enrolment statuses through which a partner sees a member.
+PARTNER_VISIBLE_ENROLMENTS = (ProgramEnrollment.Status.ACTIVE, ProgramEnrollment.Status.COMPLETED)
+
+
+@dataclass(frozen=True)
+class ApiScope:
+    """Either `partner` (a token) or `regions` (a staff user) is set, never both."""
+
+    partner: Partner | None = None
+    regions: QuerySet[Region] | None = None
+
+    @classmethod
+    def for_request(cls, request: Request) -> "ApiScope":
+        token = request_token(request)
+        if token is not None:
+            return cls(partner=token.partner)
+        return cls(regions=regions_in_scope(request.user))
+
+    @property
+    def is_partner(self) -> bool:
+        return self.partner is not None
+
+    def programs(self) -> QuerySet[AllianceProgram]:
+        if self.partner is not None:
+            return AllianceProgram.objects.filter(partner=self.partner)
+        return programs_in_scope(self._regions())
+
+    def members(self) -> QuerySet[Member]:
+        if self.partner is not None:
+            enrolled = ProgramEnrollment.objects.filter(
+                member=OuterRef("pk"), program__partner=self.partner, status__in=PARTNER_VISIBLE_ENROLMENTS
+            )
+            return Member.objects.filter(Exists(enrolled))
+        return Member.objects.filter(region__in=self._regions())
+
+    def farms(self) -> QuerySet[Farm]:
+        """Farms of the members in scope (a staff user: the member's region decides, as on the dashboard)."""
+        if self.partner is not None:
+            return Farm.objects.filter(member__in=self.members())
+        return Farm.objects.filter(member__region__in=self._regions())
+
+    def can_see_personal_data(self, member: Member) -> bool:
+        """Names, DNI, phone, birth date and exact coordinates: staff always, partners with consent."""
+        if self.partner is not None:
+            return member.consents_to_share
+        return True
+
+    def _regions(self) -> QuerySet[Region]:
+        return self.regions if self.regions is not None else Region.objects.none()
