@@ -1,0 +1,3 @@
+"""Routes of the reports, program progress, OpenAPI schema and docs."""
+
+urlpatterns = []
