@@ -107,6 +107,7 @@ def program_progress(
     programs: QuerySet[AllianceProgram],
     *,
     regions: QuerySet[Region] | None = None,
+    members: QuerySet[Member] | None = None,
     as_of: datetime.date | None = None,
 ) -> list[ProgramProgress]:
     """Each program's enrolments, certified farmers and beneficiaries against its targets.
@@ -120,6 +121,8 @@ def program_progress(
 
     With `regions`, only members (and community projects) in those regions count: a manager sees the
     part of a program that lies in the regions they cover; the targets stay the program's own.
+    With `members` (a lazy queryset, used as a subquery), only those members' enrolments count; community
+    projects, which have regions but no members, still count by `regions`.
     Six queries whatever the number of programs: the programs (partner joined), their regions and
     standards (prefetched), then one GROUP BY each for enrolments, certified farmers and projects.
     Programs keep the queryset's order.
@@ -136,6 +139,8 @@ def program_progress(
     if regions is not None:
         enrolments = enrolments.filter(member__region__in=regions)
         projects = projects.filter(region__in=regions)
+    if members is not None:
+        enrolments = enrolments.filter(member__in=members)
     enrolled = _count_by_program(enrolments, Count("member", distinct=True))
     # "certified" is an open status and a farm has at most one open certification per standard, which is
     # its current one: no need for current_certifications() here. One filter() call, so the farm, its
@@ -392,31 +397,44 @@ def _credit_figures(loans: QuerySet[Loan], as_of: datetime.date) -> CreditFigure
     )
 
 
-def dashboard_figures(*, regions: QuerySet[Region], as_of: datetime.date) -> DashboardFigures:
+def dashboard_figures(
+    *,
+    regions: QuerySet[Region],
+    as_of: datetime.date,
+    members: QuerySet[Member] | None = None,
+    visits_period: tuple[datetime.date, datetime.date] | None = None,
+) -> DashboardFigures:
     """Every figure of the dashboard (and the partner API), for members of `regions`.
 
-    Members, farms, certifications, loans and visits count when the member belongs to one of `regions`.
+    Members, farms, certifications, loans and visits count when the member belongs to one of `regions`
+    and, with `members` (a lazy queryset such as a partner's enrolled members), is one of them too;
+    community project beneficiaries, which belong to no member, count by `regions` only.
     `as_of` (the cooperative's local date) sets the windows: certificates expiring within 60 days,
-    days past due, visits in the last 30 days (as_of included); the rest is the records' current state.
+    days past due, visits in the last 30 days (as_of included) unless `visits_period` (first and last
+    day, both included) says otherwise; the rest is the records' current state.
     Money and areas are Decimal. 17 queries whatever the number of rows, with `regions` (a lazy
-    queryset, e.g. regions_in_scope(user)) as a subquery of each: members by region and by gender (2),
-    farms by crop (1), current certifications by standard and status (1), expiring certificates (count
-    and the soonest 10: 2), credit (4, see _credit_figures), program progress (6), visits by purpose (1).
+    queryset, e.g. regions_in_scope(user)) and `members` as subqueries of each: members by region and by
+    gender (2), farms by crop (1), current certifications by standard and status (1), expiring
+    certificates (count and the soonest 10: 2), credit (4, see _credit_figures), program progress (6),
+    visits by purpose (1).
     """
-    members = Member.objects.filter(status=Member.Status.ACTIVE, region__in=regions).order_by()
+    if visits_period is None:
+        visits_period = (as_of - datetime.timedelta(days=VISITS_WITHIN_DAYS - 1), as_of)
+    population = Member.objects.filter(region__in=regions)
+    if members is not None:
+        population = population.filter(pk__in=members.values("pk"))
+    active = population.filter(status=Member.Status.ACTIVE).order_by()
 
-    by_region = members.values("region__name").annotate(members=Count("pk")).order_by("region__name")
+    by_region = active.values("region__name").annotate(members=Count("pk")).order_by("region__name")
     members_by_region = [RegionCount(row["region__name"], row["members"]) for row in by_region]
 
-    genders = dict(members.values("gender").annotate(members=Count("pk")).values_list("gender", "members"))
+    genders = dict(active.values("gender").annotate(members=Count("pk")).values_list("gender", "members"))
     members_by_gender = [GenderCount(value, label, genders.get(value, 0)) for value, label in Gender.choices]
 
     area = DecimalField(max_digits=14, decimal_places=2)
     crop_rows = {
         row["crop"]: row
-        for row in Farm.objects.filter(
-            status=Farm.Status.ACTIVE, member__status=Member.Status.ACTIVE, member__region__in=regions
-        )
+        for row in Farm.objects.filter(status=Farm.Status.ACTIVE, member__in=active)
         .order_by()
         .values("crop")
         .annotate(
@@ -439,7 +457,7 @@ def dashboard_figures(*, regions: QuerySet[Region], as_of: datetime.date) -> Das
     ]
 
     # A withdrawn member's certifications stay on record but no longer count (as for every other figure).
-    in_scope_certifications = Certification.objects.filter(farm__member__region__in=regions).exclude(
+    in_scope_certifications = Certification.objects.filter(farm__member__in=population).exclude(
         farm__member__status=Member.Status.WITHDRAWN
     )
     status_labels = dict(CertificationStatus.choices)
@@ -457,9 +475,8 @@ def dashboard_figures(*, regions: QuerySet[Region], as_of: datetime.date) -> Das
 
     visit_counts = dict(
         FarmVisit.objects.filter(
-            farm__member__region__in=regions,
-            visited_on__gt=as_of - datetime.timedelta(days=VISITS_WITHIN_DAYS),
-            visited_on__lte=as_of,
+            farm__member__in=population,
+            visited_on__range=visits_period,
         )
         .order_by()
         .values("purpose")
@@ -474,8 +491,8 @@ def dashboard_figures(*, regions: QuerySet[Region], as_of: datetime.date) -> Das
         certifications=certifications,
         expiring_count=expiring.count(),
         expiring=list(expiring[:EXPIRING_LISTED]),
-        credit=_credit_figures(Loan.objects.filter(member__region__in=regions), as_of),
-        programs=program_progress(programs_in_scope(regions), regions=regions, as_of=as_of),
+        credit=_credit_figures(Loan.objects.filter(member__in=population), as_of),
+        programs=program_progress(programs_in_scope(regions), regions=regions, members=members, as_of=as_of),
         visits_by_purpose=[
             VisitCount(value, label, visit_counts.get(value, 0)) for value, label in FarmVisit.Purpose.choices
         ],

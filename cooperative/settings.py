@@ -43,6 +43,8 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "rest_framework",
     "django_filters",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "simple_history",
     "cooperative",
     "members",
@@ -147,6 +149,22 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["cooperative.api.permissions.IsPartnerOrStaff"],
     "DEFAULT_THROTTLE_CLASSES": ["cooperative.api.throttling.ApiClientRateThrottle"],
     "DEFAULT_THROTTLE_RATES": {"api_client": API_THROTTLE_RATE},
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+}
+
+# OpenAPI schema (/api/v1/schema/) and docs (/api/v1/docs/): served to the API's own clients (same
+# authentication and permission as the API), with Swagger UI's assets from our static files: no CDN.
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Cooperative partner API",
+    "DESCRIPTION": "Read-only reports and lists for alliance partners (Bearer token) and staff (session).",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["cooperative.api.permissions.IsPartnerOrStaff"],
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
 }
 
 # Security: secure by default when DEBUG is off; behind a TLS-terminating proxy set

@@ -5,6 +5,7 @@
   region. Personal data only for members who consented to share with partners.
 - A staff session sees what its roles' regions cover (as on the staff pages): programs touching those
   regions, members of those regions and their farms, with personal data.
+- Certifications, visits and loans follow their member (through the farm for the first two), like farms.
 
 Every queryset is lazy; the scope itself costs no query until one is evaluated (for staff, one query
 to learn whether a role covers all regions, run when the scope is built).
@@ -15,10 +16,13 @@ from dataclasses import dataclass
 from django.db.models import Exists, OuterRef, QuerySet
 from rest_framework.request import Request
 
+from certifications.models import Certification
+from cooperative.access import has_role
 from cooperative.api.permissions import request_token
-from cooperative.models import AllianceProgram, Partner, ProgramEnrollment, Region
+from cooperative.models import AllianceProgram, Partner, ProgramEnrollment, Region, StaffRole
 from cooperative.selectors import programs_in_scope, regions_in_scope
-from members.models import Farm, Member
+from credit.models import Loan
+from members.models import Farm, FarmVisit, Member
 
 # Enrolment statuses through which a partner sees a member.
 PARTNER_VISIBLE_ENROLMENTS = (ProgramEnrollment.Status.ACTIVE, ProgramEnrollment.Status.COMPLETED)
@@ -30,13 +34,18 @@ class ApiScope:
 
     partner: Partner | None = None
     regions: QuerySet[Region] | None = None
+    # Loan rows are credit data: partners (for their members), managers and credit officers.
+    sees_loans: bool = True
 
     @classmethod
     def for_request(cls, request: Request) -> "ApiScope":
         token = request_token(request)
         if token is not None:
             return cls(partner=token.partner)
-        return cls(regions=regions_in_scope(request.user))
+        return cls(
+            regions=regions_in_scope(request.user),
+            sees_loans=has_role(request.user, {StaffRole.Role.MANAGER, StaffRole.Role.CREDIT_OFFICER}),
+        )
 
     @property
     def is_partner(self) -> bool:
@@ -60,6 +69,26 @@ class ApiScope:
         if self.partner is not None:
             return Farm.objects.filter(member__in=self.members())
         return Farm.objects.filter(member__region__in=self._regions())
+
+    def certifications(self) -> QuerySet[Certification]:
+        """Certifications of the farms in scope."""
+        if self.partner is not None:
+            return Certification.objects.filter(farm__member__in=self.members())
+        return Certification.objects.filter(farm__member__region__in=self._regions())
+
+    def visits(self) -> QuerySet[FarmVisit]:
+        """Visits to the farms in scope."""
+        if self.partner is not None:
+            return FarmVisit.objects.filter(farm__member__in=self.members())
+        return FarmVisit.objects.filter(farm__member__region__in=self._regions())
+
+    def loans(self) -> QuerySet[Loan]:
+        """Loans of the members in scope, whichever program (if any) financed them."""
+        if self.partner is not None:
+            return Loan.objects.filter(member__in=self.members())
+        if not self.sees_loans:
+            return Loan.objects.none()
+        return Loan.objects.filter(member__region__in=self._regions())
 
     def can_see_personal_data(self, member: Member) -> bool:
         """Names, DNI, phone, birth date and exact coordinates: staff always, partners with consent."""

@@ -2,7 +2,7 @@
 
 from rest_framework import serializers
 
-from cooperative.models import AllianceProgram
+from cooperative.models import AllianceProgram, Crop
 
 
 class ProgramSerializer(serializers.ModelSerializer):
@@ -26,3 +26,128 @@ class ProgramSerializer(serializers.ModelSerializer):
             "target_beneficiaries",
         ]
         read_only_fields = fields
+
+
+class ProgramProgressSerializer(serializers.Serializer):
+    """A ProgramProgress (cooperative.selectors): targets against what the records show."""
+
+    id = serializers.IntegerField(source="program.pk")
+    program = serializers.CharField(source="program.code")
+    enrolled = serializers.IntegerField(source="enrolled_members", help_text="Members with an active enrolment.")
+    farmers_certified = serializers.IntegerField()
+    target_farmers_certified = serializers.IntegerField()
+    project_beneficiaries = serializers.IntegerField(help_text="Beneficiaries of the program's community projects.")
+    beneficiaries = serializers.IntegerField(help_text="Enrolled members plus project beneficiaries.")
+    target_beneficiaries = serializers.IntegerField()
+    certified_percent = serializers.IntegerField(
+        allow_null=True, help_text="Whole percent of the target reached, at most 100; null without a target."
+    )
+    beneficiaries_percent = serializers.IntegerField(
+        allow_null=True, help_text="Whole percent of the target reached, at most 100; null without a target."
+    )
+
+
+# -- reports/summary/ ----------------------------------------------------------------------------------
+
+
+class SummaryParamsSerializer(serializers.Serializer):
+    """Query parameters of reports/summary/. `from` is a Python keyword, hence get_fields()."""
+
+    program = serializers.CharField(required=False, help_text="Program code or id (within your scope).")
+    region = serializers.CharField(required=False, help_text="Region name or 2-digit ubigeo code.")
+    crop = serializers.ChoiceField(choices=Crop.choices, required=False)
+
+    def get_fields(self):
+        fields = super().get_fields()
+        fields["from"] = serializers.DateField(required=False, help_text="First day of the period (visits).")
+        fields["to"] = serializers.DateField(required=False, help_text="Last day of the period (default: today).")
+        return fields
+
+
+class RegionCountSerializer(serializers.Serializer):
+    region = serializers.CharField()
+    members = serializers.IntegerField()
+
+
+class GenderCountSerializer(serializers.Serializer):
+    gender = serializers.CharField()
+    label = serializers.CharField()
+    members = serializers.IntegerField()
+
+
+class CropMembersSerializer(serializers.Serializer):
+    crop = serializers.CharField()
+    label = serializers.CharField()
+    members = serializers.IntegerField()
+
+
+class SummaryMembersSerializer(serializers.Serializer):
+    total = serializers.IntegerField(help_text="Active members.")
+    by_region = RegionCountSerializer(many=True)
+    by_crop = CropMembersSerializer(many=True, help_text="A member farming both crops counts under each.")
+    by_gender = GenderCountSerializer(many=True)
+
+
+class CropFarmsSerializer(serializers.Serializer):
+    crop = serializers.CharField()
+    label = serializers.CharField()
+    farms = serializers.IntegerField()
+    hectares = serializers.DecimalField(max_digits=14, decimal_places=2)
+    production_kg = serializers.DecimalField(max_digits=14, decimal_places=2)
+    production_quintales = serializers.DecimalField(
+        max_digits=14, decimal_places=2, allow_null=True, help_text="46 kg quintales; coffee only."
+    )
+    production_export_bags = serializers.DecimalField(
+        max_digits=14, decimal_places=2, allow_null=True, help_text="69 kg export bags; coffee only."
+    )
+
+
+class SummaryFarmsSerializer(serializers.Serializer):
+    count = serializers.IntegerField(help_text="Active farms of active members.")
+    hectares = serializers.DecimalField(max_digits=14, decimal_places=2)
+    by_crop = CropFarmsSerializer(many=True)
+
+
+class CertificationCountSerializer(serializers.Serializer):
+    standard = serializers.CharField()
+    standard_name = serializers.CharField()
+    status = serializers.CharField()
+    status_label = serializers.CharField()
+    farms = serializers.IntegerField(help_text="Farms whose current certification is in this status.")
+    historical = serializers.BooleanField(help_text="The standard accepts nothing new (UTZ, merged in 2018).")
+
+
+class SummaryCreditSerializer(serializers.Serializer):
+    active_loans = serializers.IntegerField()
+    total_outstanding = serializers.DecimalField(max_digits=14, decimal_places=2, help_text="S/")
+    principal_outstanding = serializers.DecimalField(max_digits=14, decimal_places=2, help_text="S/")
+    loans_over_30_days = serializers.IntegerField()
+    par30 = serializers.DecimalField(
+        max_digits=7, decimal_places=4, help_text="Portfolio at risk over 30 days, a fraction (0.1250 = 12.5 %)."
+    )
+
+
+class VisitCountSerializer(serializers.Serializer):
+    purpose = serializers.CharField()
+    label = serializers.CharField()
+    visits = serializers.IntegerField()
+
+
+class SummaryVisitsSerializer(serializers.Serializer):
+    count = serializers.IntegerField(help_text="Farm visits in the period.")
+    by_purpose = VisitCountSerializer(many=True)
+
+
+class SummaryPeriodSerializer(serializers.Serializer):
+    def get_fields(self):
+        return {"from": serializers.DateField(), "to": serializers.DateField()}
+
+
+class SummarySerializer(serializers.Serializer):
+    as_of = serializers.DateField()
+    period = SummaryPeriodSerializer()
+    members = SummaryMembersSerializer()
+    farms = SummaryFarmsSerializer()
+    certifications = CertificationCountSerializer(many=True)
+    credit = SummaryCreditSerializer()
+    visits = SummaryVisitsSerializer()

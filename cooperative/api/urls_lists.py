@@ -2,6 +2,15 @@
 
 from rest_framework.routers import SimpleRouter
 
+from certifications.api import CertificationViewSet
+from credit.api import LoanViewSet
+from members.api import FarmViewSet, FarmVisitViewSet, MemberViewSet
+
 router = SimpleRouter()
+router.register("members", MemberViewSet, basename="api-member")
+router.register("farms", FarmViewSet, basename="api-farm")
+router.register("certifications", CertificationViewSet, basename="api-certification")
+router.register("visits", FarmVisitViewSet, basename="api-visit")
+router.register("loans", LoanViewSet, basename="api-loan")
 
 urlpatterns = router.urls

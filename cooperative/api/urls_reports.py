@@ -1,3 +1,11 @@
 """Routes of the reports, program progress, OpenAPI schema and docs."""
 
-urlpatterns = []
+from django.urls import path
+
+from cooperative.api import reports
+
+urlpatterns = [
+    path("reports/summary/", reports.SummaryView.as_view(), name="api-report-summary"),
+    path("schema/", reports.SchemaView.as_view(), name="api-schema"),
+    path("docs/", reports.DocsView.as_view(url_name="api-schema"), name="api-docs"),
+]

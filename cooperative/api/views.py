@@ -5,13 +5,19 @@ session; IsPartnerOrStaff; per-client rate).
 """
 
 from django.db.models import QuerySet
+from django.http import Http404
+from drf_spectacular.utils import extend_schema
 from rest_framework import viewsets
+from rest_framework.decorators import action
 from rest_framework.pagination import CursorPagination
+from rest_framework.request import Request
+from rest_framework.response import Response
 
 from cooperative.api.logging import LoggedApiMixin
 from cooperative.api.scope import ApiScope
-from cooperative.api.serializers import ProgramSerializer
+from cooperative.api.serializers import ProgramProgressSerializer, ProgramSerializer
 from cooperative.models import AllianceProgram
+from cooperative.selectors import program_progress
 
 
 class IdCursorPagination(CursorPagination):
@@ -42,3 +48,18 @@ class ProgramViewSet(ScopedApiMixin, viewsets.ReadOnlyModelViewSet):
 
     def get_queryset(self) -> QuerySet[AllianceProgram]:
         return self.scope.programs().select_related("partner").prefetch_related("regions", "standards")
+
+    @extend_schema(responses=ProgramProgressSerializer)
+    @action(detail=True, pagination_class=None)
+    def progress(self, request: Request, pk: str) -> Response:
+        """Targets against the records (cooperative.selectors.program_progress), within the client's scope.
+
+        A partner sees its whole program; a staff user the part of it in their regions (the targets stay
+        the program's own). Out of scope: 404. Cost: 6 queries (see program_progress).
+        """
+        if not pk.isdigit():
+            raise Http404
+        rows = program_progress(self.scope.programs().filter(pk=int(pk)), regions=self.scope.regions)
+        if not rows:
+            raise Http404
+        return Response(ProgramProgressSerializer(rows[0]).data)

@@ -72,3 +72,57 @@ def partner_b_client(token_b):
 def english_responses(client):
     """Pages and API errors are asserted in English (the default for requests is Spanish)."""
     client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+
+
+# -- list endpoints (tests/api/test_lists_*.py) --------------------------------------------------------
+
+
+@pytest.fixture
+def population(program_a, program_b):
+    """Members with one farm, one certification, one visit and one loan each, keyed by role:
+
+    - a_consenting (Huánuco) and a_private (San Martín, no consent): enrolled in partner A's program;
+    - b_member (Cusco): enrolled in partner B's program;
+    - unenrolled (Huánuco): in no program; a_withdrawn (Huánuco): withdrew from A's program.
+    """
+    import datetime
+
+    from cooperative.models import ProgramEnrollment
+    from tests.factories import (
+        CertificationFactory,
+        FarmFactory,
+        FarmVisitFactory,
+        LoanFactory,
+        MemberFactory,
+        ProgramEnrollmentFactory,
+        UserFactory,
+        VisitPestObservationFactory,
+    )
+
+    technician = UserFactory(username="tecnico.campo")
+    specs = {
+        "a_consenting": ("Huánuco", True, program_a, ProgramEnrollment.Status.ACTIVE),
+        "a_private": ("San Martín", False, program_a, ProgramEnrollment.Status.COMPLETED),
+        "b_member": ("Cusco", True, program_b, ProgramEnrollment.Status.ACTIVE),
+        "unenrolled": ("Huánuco", True, None, None),
+        "a_withdrawn": ("Huánuco", True, program_a, ProgramEnrollment.Status.WITHDRAWN),
+    }
+    members = {}
+    for key, (region_name, consents, program, status) in specs.items():
+        member = MemberFactory(
+            code=f"M-{key}",
+            region=region(region_name),
+            consents_to_share=consents,
+            consent_date=datetime.date(2020, 1, 1) if consents else None,
+            birth_date=datetime.date(1980, 5, 17),
+            phone="987654321",
+        )
+        if program is not None:
+            ProgramEnrollmentFactory(program=program, member=member, status=status)
+        farm = FarmFactory(member=member, name=f"Parcela {key}", latitude="-9.295123", longitude="-75.996789")
+        CertificationFactory(farm=farm)
+        visit = FarmVisitFactory(farm=farm, technician=technician)
+        VisitPestObservationFactory(visit=visit, pest="frosty_pod_rot", severity=2)
+        LoanFactory(member=member, reference=f"CR-{key}", program=program)
+        members[key] = member
+    return members

@@ -1,0 +1,247 @@
+"""Shared machinery of the list endpoints (members, farms, certifications, visits, loans).
+
+- `ScopedListViewSet`: read-only list (GET only), scoped and logged through ScopedApiMixin, filtered
+  with django-filter, paginated by id cursor with a validated `page_size`.
+- `?format=csv` / `?format=xlsx` (or the matching Accept header) answer the WHOLE filtered set, not one
+  page, with the fields of the JSON rows: CSV streamed from `queryset.iterator()`, XLSX written by
+  openpyxl's write-only workbook to a temporary file and sent as a file. Any other format: 404.
+- Filter fields shared by the endpoints: region (name or ubigeo code), program (code or id, in scope),
+  `updated_since`. Unknown or malformed values answer 400 naming the parameter.
+"""
+
+import csv
+import json
+import re
+import tempfile
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+import django_filters
+from django import forms
+from django.db.models import QuerySet
+from django.http import FileResponse, StreamingHttpResponse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
+from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from rest_framework import exceptions, mixins, renderers, viewsets
+from rest_framework.request import Request
+from rest_framework.settings import api_settings
+
+from cooperative.api.views import IdCursorPagination, ScopedApiMixin
+from cooperative.models import AllianceProgram, Region
+
+MAX_PAGE_SIZE = 500
+# Rows fetched per database round trip while exporting (prefetches run once per chunk).
+EXPORT_CHUNK_SIZE = 2000
+XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+class PageSizeCursorPagination(IdCursorPagination):
+    """Id cursor pages of `page_size` rows (1..500, default 50). A bad page size answers 400.
+
+    DRF's own parsing silently falls back to the default on a bad value; a partner's script should learn
+    instead that it asked for something else than it gets.
+    """
+
+    page_size_query_param = "page_size"
+    max_page_size = MAX_PAGE_SIZE
+
+    def get_page_size(self, request: Request) -> int:
+        raw = request.query_params.get(self.page_size_query_param)
+        if raw is None:
+            return self.page_size
+        if not raw.isdigit() or not 1 <= int(raw) <= MAX_PAGE_SIZE:
+            raise exceptions.ValidationError(
+                {self.page_size_query_param: [_("Give a whole number from 1 to %(max)d.") % {"max": MAX_PAGE_SIZE}]}
+            )
+        return int(raw)
+
+
+# -- export renderers ---------------------------------------------------------------------------------
+# They only let content negotiation accept `?format=csv|xlsx`: the list view builds the file itself
+# (the whole set, streamed), and error responses are switched back to JSON (see ExportListMixin).
+
+
+class CSVRenderer(renderers.BaseRenderer):
+    media_type = "text/csv"
+    format = "csv"
+    charset = "utf-8"
+
+    def render(self, data, accepted_media_type=None, renderer_context=None) -> bytes:
+        return json.dumps(data).encode() if data is not None else b""
+
+
+class XLSXRenderer(renderers.BaseRenderer):
+    media_type = XLSX_CONTENT_TYPE
+    format = "xlsx"
+    charset = None
+    render_style = "binary"
+
+    def render(self, data, accepted_media_type=None, renderer_context=None) -> bytes:
+        return json.dumps(data).encode() if data is not None else b""
+
+
+EXPORT_FORMATS = (CSVRenderer.format, XLSXRenderer.format)
+
+# A cell starting with one of these is a formula to Excel and LibreOffice (CSV injection): such text is
+# prefixed with an apostrophe. Numbers (a negative latitude) are left alone.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+NUMBER = re.compile(r"^-?\d+(\.\d+)?$")
+
+
+def _cell(value: Any) -> Any:
+    """A JSON row value as one spreadsheet cell: lists of text joined with "; ", structures as JSON."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, list) and all(isinstance(item, str) for item in value):
+        value = "; ".join(value)
+    elif isinstance(value, list | dict):
+        value = json.dumps(value, ensure_ascii=False)
+    if isinstance(value, str):
+        value = ILLEGAL_CHARACTERS_RE.sub("", value)
+        if value.startswith(FORMULA_START) and not NUMBER.match(value):
+            value = "'" + value
+    return value
+
+
+class _Echo:
+    """A file-like object whose write() returns the line, for csv.writer inside a generator."""
+
+    def write(self, value: str) -> str:
+        return value
+
+
+class ExportListMixin:
+    """list() answers the whole filtered set as CSV or XLSX when that format was negotiated.
+
+    Cost: the same queries as one JSON page (the prefetches once per 2,000 rows), whatever the size.
+    """
+
+    export_basename: str  # file name stem, e.g. "members" -> members-2026-11-29.csv
+
+    def get_renderers(self):
+        return [renderer() for renderer in api_settings.DEFAULT_RENDERER_CLASSES] + [CSVRenderer(), XLSXRenderer()]
+
+    def handle_exception(self, exc):
+        # Errors (400, 401, 404, 429) are JSON even when a file was asked for.
+        request = self.request
+        if getattr(getattr(request, "accepted_renderer", None), "format", None) in EXPORT_FORMATS:
+            request.accepted_renderer = renderers.JSONRenderer()
+            request.accepted_media_type = request.accepted_renderer.media_type
+        return super().handle_exception(exc)
+
+    def list(self, request: Request, *args, **kwargs):
+        export_format = getattr(request.accepted_renderer, "format", None)
+        if export_format not in EXPORT_FORMATS:
+            return super().list(request, *args, **kwargs)
+        queryset = self.filter_queryset(self.get_queryset()).order_by("id")
+        serializer = self.get_serializer()
+        header = list(serializer.fields)
+        rows = (
+            [_cell(value) for value in serializer.to_representation(obj).values()]
+            for obj in queryset.iterator(chunk_size=EXPORT_CHUNK_SIZE)
+        )
+        filename = f"{self.export_basename}-{timezone.localdate().isoformat()}.{export_format}"
+        if export_format == CSVRenderer.format:
+            return _csv_response(header, rows, filename)
+        return _xlsx_response(header, rows, filename)
+
+
+def _csv_lines(header: list[str], rows: Iterable[list[Any]]) -> Iterator[str]:
+    writer = csv.writer(_Echo())
+    # The byte order mark makes Excel read the file as UTF-8 (names with ñ and accents).
+    yield "\ufeff" + writer.writerow(header)
+    for row in rows:
+        yield writer.writerow(row)
+
+
+def _csv_response(header: list[str], rows: Iterable[list[Any]], filename: str) -> StreamingHttpResponse:
+    response = StreamingHttpResponse(_csv_lines(header, rows), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+def _xlsx_response(header: list[str], rows: Iterable[list[Any]], filename: str) -> FileResponse:
+    """Write-only workbook (rows are not kept in memory) saved to a temporary file, closed when sent."""
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet(filename.split("-", 1)[0])
+    sheet.append(header)
+    for row in rows:
+        sheet.append(row)
+    file = tempfile.TemporaryFile()  # noqa: SIM115 (FileResponse closes it once sent)
+    workbook.save(file)
+    file.seek(0)
+    return FileResponse(file, as_attachment=True, filename=filename, content_type=XLSX_CONTENT_TYPE)
+
+
+class ScopedListViewSet(ExportListMixin, ScopedApiMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
+    """Base of the list endpoints: GET only (other methods 405), scoped in get_queryset via self.scope."""
+
+    pagination_class = PageSizeCursorPagination
+    filter_backends = [DjangoFilterBackend]
+
+
+# -- filters ------------------------------------------------------------------------------------------
+
+
+class RegionField(forms.CharField):
+    """A region by name (“Huánuco”) or department ubigeo code (“10”). One query."""
+
+    def clean(self, value: str | None) -> Region | None:
+        value = super().clean(value)
+        if not value:
+            return None
+        field = "ubigeo_code" if value.isdigit() else "name__iexact"
+        region = Region.objects.filter(**{field: value}).first()
+        if region is None:
+            raise forms.ValidationError(
+                _("Unknown region “%(value)s”: give its name or ubigeo code."), params={"value": value}
+            )
+        return region
+
+
+@extend_schema_field(OpenApiTypes.STR)
+class RegionFilter(django_filters.Filter):
+    field_class = RegionField
+
+
+class ProgramField(forms.CharField):
+    """A program by code or id, among those of the client's scope (set by ProgramFilter). One query."""
+
+    programs: QuerySet[AllianceProgram] = AllianceProgram.objects.none()
+
+    def clean(self, value: str | None) -> AllianceProgram | None:
+        value = super().clean(value)
+        if not value:
+            return None
+        lookup = {"pk": int(value)} if value.isdigit() else {"code": value}
+        program = self.programs.filter(**lookup).first()
+        if program is None:
+            raise forms.ValidationError(_("Unknown program “%(value)s”."), params={"value": value})
+        return program
+
+
+@extend_schema_field(OpenApiTypes.STR)
+class ProgramFilter(django_filters.Filter):
+    """Limited to the programs of the requesting client's scope (another partner's program is unknown)."""
+
+    field_class = ProgramField
+
+    @property
+    def field(self):
+        field = super().field
+        view = self.parent.request.parser_context["view"]
+        field.programs = view.scope.programs()
+        return field
+
+
+class ApiFilterSet(django_filters.FilterSet):
+    """Every list filters on `updated_since` (ISO date or datetime; a date means its midnight)."""
+
+    updated_since = django_filters.IsoDateTimeFilter(field_name="updated_at", lookup_expr="gte")
