@@ -10,6 +10,7 @@
 """
 
 import csv
+import datetime
 import json
 import re
 import tempfile
@@ -22,6 +23,7 @@ from django.db.models import QuerySet
 from django.http import FileResponse, StreamingHttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django_filters.fields import IsoDateTimeField
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
@@ -54,7 +56,7 @@ class PageSizeCursorPagination(IdCursorPagination):
         raw = request.query_params.get(self.page_size_query_param)
         if raw is None:
             return self.page_size
-        if not raw.isdigit() or not 1 <= int(raw) <= MAX_PAGE_SIZE:
+        if not (raw.isascii() and raw.isdigit()) or not 1 <= int(raw) <= MAX_PAGE_SIZE:
             raise exceptions.ValidationError(
                 {self.page_size_query_param: [_("Give a whole number from 1 to %(max)d.") % {"max": MAX_PAGE_SIZE}]}
             )
@@ -197,7 +199,7 @@ class RegionField(forms.CharField):
         value = super().clean(value)
         if not value:
             return None
-        field = "ubigeo_code" if value.isdigit() else "name__iexact"
+        field = "ubigeo_code" if (value.isascii() and value.isdigit()) else "name__iexact"
         region = Region.objects.filter(**{field: value}).first()
         if region is None:
             raise forms.ValidationError(
@@ -220,7 +222,7 @@ class ProgramField(forms.CharField):
         value = super().clean(value)
         if not value:
             return None
-        lookup = {"pk": int(value)} if value.isdigit() else {"code": value}
+        lookup = {"pk": int(value)} if (value.isascii() and value.isdigit()) else {"code": value}
         program = self.programs.filter(**lookup).first()
         if program is None:
             raise forms.ValidationError(_("Unknown program “%(value)s”."), params={"value": value})
@@ -241,7 +243,28 @@ class ProgramFilter(django_filters.Filter):
         return field
 
 
+class UtcIsoDateTimeField(IsoDateTimeField):
+    """An ISO date or datetime, handed to the database in UTC.
+
+    ISO 8601 allows offsets up to ±23:59 and years from 1; PostgreSQL refuses offsets beyond ±15:59, and
+    a datetime near year 1 cannot always be moved to UTC. Both answer 400 instead of a server error.
+    """
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        if value is None:
+            return None
+        try:
+            return value.astimezone(datetime.UTC)
+        except (OverflowError, ValueError):
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid") from None
+
+
+class UtcIsoDateTimeFilter(django_filters.IsoDateTimeFilter):
+    field_class = UtcIsoDateTimeField
+
+
 class ApiFilterSet(django_filters.FilterSet):
     """Every list filters on `updated_since` (ISO date or datetime; a date means its midnight)."""
 
-    updated_since = django_filters.IsoDateTimeFilter(field_name="updated_at", lookup_expr="gte")
+    updated_since = UtcIsoDateTimeFilter(field_name="updated_at", lookup_expr="gte")

@@ -81,7 +81,10 @@ class SummaryView(ScopedApiMixin, APIView):
         filters = params.validated_data
         today = timezone.localdate()
         period_to = filters.get("to", today)
-        period_from = filters.get("from", period_to - datetime.timedelta(days=DEFAULT_PERIOD_DAYS - 1))
+        try:
+            period_from = filters.get("from", period_to - datetime.timedelta(days=DEFAULT_PERIOD_DAYS - 1))
+        except OverflowError:  # "to" in the first days of year 1: no default period before it
+            raise serializers.ValidationError({"to": [_("Enter a valid date.")]}) from None
         if period_from > period_to:
             raise serializers.ValidationError({"from": [_("Must not be after “to”.")]})
 
@@ -107,7 +110,7 @@ class SummaryView(ScopedApiMixin, APIView):
         return Response(SummarySerializer(data).data)
 
     def _program(self, value: str) -> AllianceProgram:
-        match = Q(code=value) | Q(pk=int(value)) if value.isdigit() else Q(code=value)
+        match = Q(code=value) | Q(pk=int(value)) if (value.isascii() and value.isdigit()) else Q(code=value)
         program = self.scope.programs().filter(match).first()
         if program is None:
             raise serializers.ValidationError({"program": [_("Unknown program, or not one of yours.")]})

@@ -57,7 +57,7 @@ class ProgramViewSet(ScopedApiMixin, viewsets.ReadOnlyModelViewSet):
         A partner sees its whole program; a staff user the part of it in their regions (the targets stay
         the program's own). Out of scope: 404. Cost: 6 queries (see program_progress).
         """
-        if not pk.isdigit():
+        if not (pk.isascii() and pk.isdigit()):
             raise Http404
         rows = program_progress(self.scope.programs().filter(pk=int(pk)), regions=self.scope.regions)
         if not rows:

@@ -275,7 +275,7 @@ def _parse_choice(choices: dict[str, str], message: str) -> Callable[[str, CellL
 
 
 def _parse_region(text: str, lookups: CellLookups) -> Region:
-    key = text.zfill(2) if text.isdigit() and len(text) <= 2 else normalize_label(text)
+    key = text.zfill(2) if (text.isascii() and text.isdigit()) and len(text) <= 2 else normalize_label(text)
     region = lookups.regions.get(key)
     if region is None:
         raise InvalidCell(

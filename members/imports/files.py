@@ -243,7 +243,7 @@ def _cell_text(value: object, key: str) -> str:
     if isinstance(value, int | float):
         text = str(int(value)) if float(value).is_integer() else format(Decimal(repr(value)), "f")
         # A DNI typed as a number loses its leading zero in Excel.
-        if key == "dni" and text.isdigit() and len(text) < 8:
+        if key == "dni" and (text.isascii() and text.isdigit()) and len(text) < 8:
             text = text.zfill(8)
         return text
     return _plain_text(value)

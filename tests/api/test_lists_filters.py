@@ -117,3 +117,30 @@ def test_cursor_pages_walk_every_row_once_in_id_order(partner_a_client, program_
     expected = Member.objects.filter(enrollments__program=program_a, enrollments__status__in=["active", "completed"])
     assert seen == list(expected.order_by("id").values_list("code", flat=True))
     assert len(seen) == 7
+
+
+@pytest.mark.parametrize("endpoint", ["members", "farms", "certifications", "visits", "loans"])
+@pytest.mark.parametrize(
+    ("since", "status"),
+    [
+        ("0073-01-27T13:44:18.16+23:45", 200),  # an offset ISO 8601 allows and PostgreSQL refuses: sent in UTC
+        ("0001-01-01T00:00:00+05:00", 400),  # before year 1 once in UTC
+    ],
+)
+def test_updated_since_with_extreme_offsets_never_fails_on_the_server(
+    partner_a_client, population, endpoint, since, status
+):
+    response = partner_a_client.get(f"/api/v1/{endpoint}/", {"updated_since": since})
+
+    assert response.status_code == status
+    if status == 400:
+        assert "updated_since" in response.json()
+
+
+@pytest.mark.parametrize("endpoint", ["members", "farms", "certifications", "visits", "loans"])
+@pytest.mark.parametrize("param", ["program", "region", "page_size"])
+def test_unicode_digits_in_parameters_answer_400_not_a_server_error(partner_a_client, population, endpoint, param):
+    response = partner_a_client.get(f"/api/v1/{endpoint}/", {param: "³"})
+
+    assert response.status_code == 400
+    assert param in response.json()

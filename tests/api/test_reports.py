@@ -308,3 +308,11 @@ def test_the_progress_query_count_is_the_same_for_1_and_20_members(
     add_members(program_a, 19)
     with django_assert_num_queries(expected):
         assert client.get(progress_url(program_a)).json()["enrolled"] == 20
+
+
+@pytest.mark.django_db
+def test_a_period_ending_in_the_first_days_of_year_one_is_a_400(manager_client):
+    response = manager_client.get("/api/v1/reports/summary/", {"to": "0001-01-01"})
+
+    assert response.status_code == 400
+    assert "to" in response.json()
