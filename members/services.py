@@ -8,9 +8,13 @@ from typing import Any
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from certifications.models import OPEN_STATUSES, Certification, CertificationStatus
+from certifications.services import certification_change_status
+from cooperative.models import ProgramEnrollment
 from members.models import PESTS_BY_CROP, Farm, FarmVisit, Member, VisitPestObservation
 
 MEMBER_FIELDS = frozenset(
@@ -99,8 +103,15 @@ def member_update(*, member: Member, **values: Any) -> Member:
 
 
 @transaction.atomic
-def member_withdraw(*, member: Member, withdrawn_on: datetime.date, reason: str) -> Member:
-    """Withdraw a member (never a delete): status, date and reason are kept in the history."""
+def member_withdraw(
+    *, member: Member, withdrawn_on: datetime.date, reason: str, decided_by: AbstractBaseUser | None = None
+) -> Member:
+    """Withdraw a member (never a delete): status, date and reason are kept in the history.
+
+    In the same transaction the member's active program enrolments become withdrawn, and each open
+    certification of their farms moves to withdrawn with an event (dated on the withdrawal, or on the
+    certification's last event when that is later, since events never go back in time).
+    """
     member = Member.objects.select_for_update().get(pk=member.pk)
     if member.status == Member.Status.WITHDRAWN:
         raise ValidationError(_("The member is already withdrawn."))
@@ -114,6 +125,20 @@ def member_withdraw(*, member: Member, withdrawn_on: datetime.date, reason: str)
     member.withdrawn_on = withdrawn_on
     member.withdrawal_reason = reason.strip()
     _save(member)
+    for enrollment in ProgramEnrollment.objects.filter(member=member, status=ProgramEnrollment.Status.ACTIVE):
+        enrollment.status = ProgramEnrollment.Status.WITHDRAWN
+        enrollment.save(update_fields=["status", "updated_at"])
+    open_certifications = Certification.objects.filter(farm__member=member, status__in=OPEN_STATUSES).annotate(
+        last_event_on=Max("events__occurred_on")
+    )
+    for certification in open_certifications:
+        certification_change_status(
+            certification=certification,
+            to_status=CertificationStatus.WITHDRAWN,
+            occurred_on=max(withdrawn_on, certification.last_event_on or withdrawn_on),
+            reason=_("Member withdrawn from the cooperative: %(reason)s") % {"reason": member.withdrawal_reason},
+            decided_by=decided_by,
+        )
     return member
 
 

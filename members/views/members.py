@@ -163,7 +163,10 @@ def member_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
     if form.is_valid():
         try:
             services.member_withdraw(
-                member=member, withdrawn_on=form.cleaned_data["withdrawn_on"], reason=form.cleaned_data["reason"]
+                member=member,
+                withdrawn_on=form.cleaned_data["withdrawn_on"],
+                reason=form.cleaned_data["reason"],
+                decided_by=request.user,
             )
         except ValidationError as error:
             add_service_errors(form, error, renamed=WithdrawForm.SERVICE_FIELDS)

@@ -181,3 +181,45 @@ def test_validation_messages_are_in_spanish_by_default():
         "Ingrese un DNI válido: 8 dígitos, opcionalmente seguidos de su dígito verificador."
     ]
     assert excinfo.value.message_dict["joined_on"] == ["La fecha de ingreso no puede ser futura."]
+
+
+def test_withdrawing_closes_the_members_enrolments_and_open_certifications_with_events():
+    from certifications.models import CertificationStatus
+    from certifications.services import certification_create, certification_import_history
+    from cooperative.models import ProgramEnrollment
+    from tests.factories import FarmFactory, ProgramEnrollmentFactory, UserFactory, standard
+
+    decider = UserFactory(username="gerente")
+    farm = FarmFactory()
+    member = farm.member
+    enrollment = ProgramEnrollmentFactory(member=member)
+    open_one = certification_create(
+        farm=farm,
+        standard=standard("rainforest_alliance"),
+        decided_by=decider,
+        occurred_on=datetime.date(2026, 6, 1),
+        reason="Inscripción",
+    )
+    history = certification_import_history(
+        farm=farm,
+        standard=standard("utz"),
+        certificate_number="UTZ-1",
+        certifier="Control Union",
+        valid_from=datetime.date(2017, 3, 1),
+        valid_until=datetime.date(2018, 2, 28),
+        recorded_by=decider,
+        reason="Histórico",
+    )
+
+    member_withdraw(member=member, withdrawn_on=datetime.date(2026, 5, 1), reason="Se mudó a Lima", decided_by=decider)
+
+    enrollment.refresh_from_db()
+    open_one.refresh_from_db()
+    history.refresh_from_db()
+    assert enrollment.status == ProgramEnrollment.Status.WITHDRAWN
+    assert open_one.status == CertificationStatus.WITHDRAWN
+    event = open_one.events.order_by("-id").first()
+    # The withdrawal predates the certification's last event, so the event keeps time moving forward.
+    assert (event.to_status, event.occurred_on, event.decided_by) == ("withdrawn", datetime.date(2026, 6, 1), decider)
+    assert "Se mudó a Lima" in event.reason
+    assert history.status == CertificationStatus.EXPIRED
