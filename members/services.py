@@ -2,11 +2,13 @@
 
 import datetime
 import uuid
+from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
@@ -15,7 +17,8 @@ from django.utils.translation import gettext as _
 from certifications.models import OPEN_STATUSES, Certification, CertificationStatus
 from certifications.services import certification_change_status
 from cooperative.models import ProgramEnrollment
-from members.models import PESTS_BY_CROP, Farm, FarmVisit, Member, VisitPestObservation
+from members.models import PESTS_BY_CROP, Farm, FarmVisit, Member, VisitPestObservation, VisitPhoto
+from members.photos import resize_photos
 
 MEMBER_FIELDS = frozenset(
     {
@@ -182,12 +185,14 @@ def visit_record(
     follow_up_on: datetime.date | None = None,
     latitude: Decimal | None = None,
     longitude: Decimal | None = None,
+    photos: Sequence[UploadedFile] = (),
 ) -> tuple[FarmVisit, bool]:
     """Store a farm visit once per client UUID; return (visit, created).
 
     A retry of an upload that was already stored returns the stored visit untouched, so a phone that
     lost the answer can send again without creating a duplicate. Two concurrent uploads of the same UUID
-    are settled by the unique constraint on client_uuid.
+    are settled by the unique constraint on client_uuid. Photos (up to 3) are resized before anything
+    is written, so a bad photo refuses the whole visit and stores nothing.
     """
     existing = FarmVisit.objects.filter(client_uuid=client_uuid).first()
     if existing is not None:
@@ -221,6 +226,7 @@ def visit_record(
         longitude=longitude,
     )
     visit.full_clean(validate_unique=False)
+    resized = resize_photos(photos)
     try:
         with transaction.atomic():
             visit.save()
@@ -232,4 +238,6 @@ def visit_record(
         return stored, False
     for code, severity in sorted(pests.items()):
         VisitPestObservation.objects.create(visit=visit, pest=code, severity=severity)
+    for position, content in enumerate(resized, start=1):
+        VisitPhoto.objects.create(visit=visit, position=position, image=content)
     return visit, True
