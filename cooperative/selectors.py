@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import (
     Count,
@@ -51,6 +52,15 @@ def regions_in_scope(user: AbstractBaseUser, roles: str | Iterable[str] | None =
     if grants.filter(all_regions=True).exists():
         return Region.objects.all()
     return Region.objects.filter(staff_roles__in=grants).distinct()
+
+
+def technicians_covering(regions: QuerySet[Region]) -> QuerySet[AbstractBaseUser]:
+    """Users holding the technician role for one of `regions` (or for all regions), by name. Lazy: one
+    query when read, `regions` staying a subquery."""
+    grants = StaffRole.objects.filter(user=OuterRef("pk"), role=StaffRole.Role.TECHNICIAN).filter(
+        Q(all_regions=True) | Q(regions__in=regions)
+    )
+    return get_user_model().objects.filter(Exists(grants)).order_by("first_name", "last_name", "username")
 
 
 # -- alliance programs --------------------------------------------------------------------------------

@@ -1,4 +1,5 @@
-"""The filtered members list as CSV or XLSX, streamed so a list of any size exports in bounded memory.
+"""The filtered members list as CSV or XLSX, and the filtered farm visits as XLSX, streamed so a list of any
+size exports in bounded memory.
 
 Rows come from QuerySet.iterator(chunk_size=...): the database hands them over in chunks (a server-side
 cursor on PostgreSQL) and nothing holds the whole list. Labels are resolved before streaming starts, in the
@@ -11,7 +12,7 @@ import tempfile
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Model, QuerySet
 from django.http import FileResponse, StreamingHttpResponse
 from django.utils import timezone
 from django.utils.text import slugify
@@ -22,7 +23,7 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 
 from cooperative.models import Crop
-from members.models import Gender, Member
+from members.models import FarmVisit, Gender, Member, Pest, Practice
 from members.selectors import active_crops
 
 CHUNK_SIZE = 2000
@@ -35,9 +36,9 @@ NUMBER_LIKE = re.compile(r"^[+-]?[\d\s().-]+$")
 Row = list[Any]
 
 
-def export_filename(extension: str) -> str:
-    """E.g. socios-2026-11-29.xlsx (the word in the active language)."""
-    return f"{slugify(Member._meta.verbose_name_plural)}-{timezone.localdate().isoformat()}.{extension}"
+def export_filename(extension: str, model: type[Model] = Member) -> str:
+    """E.g. socios-2026-11-29.xlsx (the model's plural name in the active language)."""
+    return f"{slugify(model._meta.verbose_name_plural)}-{timezone.localdate().isoformat()}.{extension}"
 
 
 def _columns() -> list[tuple[str, Callable[[Member], Any]]]:
@@ -117,12 +118,11 @@ def _xlsx_cell(sheet, value: Any) -> Any:
     return cell
 
 
-def xlsx_response(members: QuerySet[Member]) -> FileResponse:
+def _xlsx_response(header: Row, rows: Iterator[Row], model: type[Model]) -> FileResponse:
     """A write-only workbook (rows go to disk as they are appended) saved to a temporary file, which is
-    streamed and then deleted when the response closes it."""
-    header, rows = export_rows(members)
+    streamed and then deleted when the response closes it. One sheet named after the model, bold header."""
     workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(title=str(Member._meta.verbose_name_plural).capitalize()[:31])
+    sheet = workbook.create_sheet(title=str(model._meta.verbose_name_plural).capitalize()[:31])
     bold = Font(bold=True)
     header_cells = []
     for title in header:
@@ -140,4 +140,63 @@ def xlsx_response(members: QuerySet[Member]) -> FileResponse:
         file.close()
         raise
     file.seek(0)
-    return FileResponse(file, as_attachment=True, filename=export_filename("xlsx"), content_type=XLSX_CONTENT_TYPE)
+    return FileResponse(
+        file, as_attachment=True, filename=export_filename("xlsx", model), content_type=XLSX_CONTENT_TYPE
+    )
+
+
+def xlsx_response(members: QuerySet[Member]) -> FileResponse:
+    header, rows = export_rows(members)
+    return _xlsx_response(header, rows, Member)
+
+
+# -- farm visits --------------------------------------------------------------------------------------------
+
+LIST_SEPARATOR = "; "
+
+
+def _visit_columns() -> list[tuple[str, Callable[[FarmVisit], Any]]]:
+    """(header, value) per column; labels are looked up now, in the active language."""
+    crops = {value: str(label) for value, label in Crop.choices}
+    purposes = {value: str(label) for value, label in FarmVisit.Purpose.choices}
+    practices = {value: str(label) for value, label in Practice.choices}
+    pests = {value: str(label) for value, label in Pest.choices}
+
+    def practice_names(visit: FarmVisit) -> str:
+        return LIST_SEPARATOR.join(practices.get(code, code) for code in visit.practices_observed or [])
+
+    def pest_severities(visit: FarmVisit) -> str:
+        return LIST_SEPARATOR.join(f"{pests.get(seen.pest, seen.pest)}: {seen.severity}" for seen in visit.pest_list)
+
+    return [
+        (_("Visit date"), lambda v: v.visited_on),
+        (_("Farm"), lambda v: v.farm.name),
+        (_("Member code"), lambda v: v.farm.member.code),
+        (_("Member"), lambda v: v.farm.member.full_name),
+        (_("Region"), lambda v: v.farm.member.region.name),
+        (_("Crop"), lambda v: crops.get(v.farm.crop, v.farm.crop)),
+        (_("Technician"), lambda v: v.technician.get_full_name() or v.technician.get_username()),
+        (_("Purpose"), lambda v: purposes.get(v.purpose, v.purpose)),
+        (_("Good practices observed"), practice_names),
+        (_("Pests and diseases (severity 0-3)"), pest_severities),
+        (_("Estimated yield (kg)"), lambda v: v.estimated_yield_kg),
+        (_("Recommendations"), lambda v: v.recommendations),
+        (_("Follow-up date"), lambda v: v.follow_up_on),
+    ]
+
+
+def visit_export_rows(visits: QuerySet[FarmVisit]) -> tuple[Row, Iterator[Row]]:
+    """The header row and a lazy iterator over one row per visit (needs visits_for_export's joins and
+    prefetch). Two queries per CHUNK_SIZE visits (the rows, their pests), run as the iterator is read."""
+    columns = _visit_columns()
+
+    def rows() -> Iterator[Row]:
+        for visit in visits.iterator(chunk_size=CHUNK_SIZE):
+            yield [value(visit) for _header, value in columns]
+
+    return [header for header, _value in columns], rows()
+
+
+def visits_xlsx_response(visits: QuerySet[FarmVisit]) -> FileResponse:
+    header, rows = visit_export_rows(visits)
+    return _xlsx_response(header, rows, FarmVisit)

@@ -18,8 +18,8 @@ from cooperative.selectors import regions_in_scope
 from credit import schedule
 from credit.models import Instalment, Loan
 from credit.selectors import loans_with_outstanding
-from members.filters import MemberFilter
-from members.models import Farm, FarmVisit, Member
+from members.filters import NOTABLE_SEVERITY, MemberFilter, VisitFilter
+from members.models import Farm, FarmVisit, Member, VisitPestObservation, VisitPhoto
 
 RECENT_VISITS = 10
 # Production estimates are shown in kilograms (stored), quintals of 46 kg and 69 kg export bags.
@@ -118,9 +118,10 @@ def _per_unit(kg: Decimal | None, unit_kg: Decimal) -> Decimal | None:
 
 
 def member_profile(*, member: Member, recent_visits: int = RECENT_VISITS) -> MemberProfile:
-    """Everything the member page shows besides the profile itself. Seven queries, however many farms,
+    """Everything the member page shows besides the profile itself. Eight queries, however many farms,
     certifications, events, loans, instalments and visits: farms, their certifications, the events of
-    those, loans with balances, their instalments, the latest visits, the program enrolments."""
+    those, loans with balances, their instalments, the latest visits, their pests at NOTABLE_SEVERITY or
+    above (`notable_pests`), the program enrolments."""
     events = CertificationEvent.objects.select_related("decided_by").order_by("occurred_on", "id")
     certifications = (
         Certification.objects.select_related("standard")
@@ -153,9 +154,83 @@ def member_profile(*, member: Member, recent_visits: int = RECENT_VISITS) -> Mem
     visits = list(
         FarmVisit.objects.filter(farm__member=member)
         .select_related("farm", "technician")
+        .prefetch_related(notable_pests())
         .order_by("-visited_on", "-id")[:recent_visits]
     )
     enrollments = list(member.enrollments.select_related("program").order_by("-enrolled_on", "-id"))
     return MemberProfile(
         member=member, farms=farms, loans=loan_summaries, recent_visits=visits, enrollments=enrollments
     )
+
+
+# -- farm visits ------------------------------------------------------------------------------------------------
+
+
+def _ordered_pests() -> QuerySet[VisitPestObservation]:
+    return VisitPestObservation.objects.order_by("-severity", "pest")
+
+
+def notable_pests() -> Prefetch:
+    """Prefetch of each visit's pests at NOTABLE_SEVERITY or above, worst first, as `visit.notable_pests`."""
+    return Prefetch(
+        "pest_observations", queryset=_ordered_pests().filter(severity__gte=NOTABLE_SEVERITY), to_attr="notable_pests"
+    )
+
+
+def _all_pests() -> Prefetch:
+    """Prefetch of every pest observation of each visit (severity 0 = looked for, absent), worst first, as
+    `visit.pest_list`."""
+    return Prefetch("pest_observations", queryset=_ordered_pests(), to_attr="pest_list")
+
+
+def _visits_filtered(
+    user: AbstractBaseUser, roles: Iterable[str] | None, filters: Mapping[str, Any] | None
+) -> QuerySet[FarmVisit]:
+    regions = regions_in_scope(user, roles)
+    visits = (
+        FarmVisit.objects.filter(farm__member__region__in=regions)
+        .select_related("farm__member__region", "technician")
+        .order_by("-visited_on", "-id")
+    )
+    return VisitFilter(filters or {}, queryset=visits, regions=regions).qs
+
+
+def visits_for_list(
+    *, user: AbstractBaseUser, roles: Iterable[str] | None = None, filters: Mapping[str, Any] | None = None
+) -> QuerySet[FarmVisit]:
+    """Farm visits whose member is in the regions the user's roles (all, or only `roles`) cover, matching
+    `filters` (the list's query parameters, see VisitFilter; invalid values are left out), newest first,
+    with farm, member, member's region and technician joined and `notable_pests` prefetched.
+
+    Cost: one query for the scope, up to two to check the technician and region chosen, then one query
+    for the rows and one for their pests however many there are (a paginator adds a COUNT).
+    """
+    return _visits_filtered(user, roles, filters).prefetch_related(notable_pests())
+
+
+def visits_for_export(
+    *, user: AbstractBaseUser, roles: Iterable[str] | None = None, filters: Mapping[str, Any] | None = None
+) -> QuerySet[FarmVisit]:
+    """The visits of visits_for_list, with every pest observation prefetched as `pest_list` instead. Read
+    with iterator(chunk_size=...): one query for the rows and one for their pests per chunk."""
+    return _visits_filtered(user, roles, filters).prefetch_related(_all_pests())
+
+
+def farm_visit_timeline(*, farm: Farm) -> QuerySet[FarmVisit]:
+    """The farm's visits, newest first, with technician joined, every pest observation (`pest_list`) and the
+    photos in position order (`photo_list`) prefetched. Lazy; once read, three queries however many visits:
+    the visits, their pests, their photos (a paginator adds a COUNT)."""
+    return (
+        FarmVisit.objects.filter(farm=farm)
+        .select_related("technician")
+        .prefetch_related(
+            _all_pests(), Prefetch("photos", queryset=VisitPhoto.objects.order_by("position"), to_attr="photo_list")
+        )
+        .order_by("-visited_on", "-id")
+    )
+
+
+def visit_photos_in_scope(user: AbstractBaseUser, roles: Iterable[str] | None = None) -> QuerySet[VisitPhoto]:
+    """Photos of the visits to farms whose member is in the user's regions (as farms_in_scope). One query for
+    the scope; the regions stay a subquery."""
+    return VisitPhoto.objects.filter(visit__farm__member__region__in=regions_in_scope(user, roles))

@@ -549,8 +549,9 @@ def test_the_member_page_query_count_does_not_grow_with_farms_or_visits(
     # session, user, staff roles; scope (all regions?); the member with region; may the user write here
     # (manager roles covering all regions? covering this region?); farms with region; their certifications
     # with standard; the certifications' events with who decided; loans with balances; their instalments;
-    # the latest visits with farm and technician; program enrolments with program.
-    with django_assert_num_queries(14):
+    # the latest visits with farm and technician; their pests of severity 2 or more; program enrolments with
+    # program.
+    with django_assert_num_queries(15):
         response = manager_client.get(reverse("member_detail", args=[member.pk]))
 
     assert len(response.context["profile"].farms) == farms
