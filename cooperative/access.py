@@ -20,6 +20,8 @@ Role = StaffRole.Role
 ALL_ROLES = frozenset(Role.values)
 MEMBER_READERS = ALL_ROLES
 MEMBER_WRITERS = frozenset({Role.MANAGER})
+# Record farm visits (the field app and the visit upload API), for the farms of their regions.
+VISIT_RECORDERS = frozenset({Role.TECHNICIAN, Role.MANAGER})
 
 
 def user_roles(user: AbstractBaseUser) -> frozenset[str]:
@@ -61,6 +63,7 @@ __all__ = [
     "MEMBER_READERS",
     "MEMBER_WRITERS",
     "Role",
+    "VISIT_RECORDERS",
     "has_role",
     "regions_in_scope",
     "role_required",

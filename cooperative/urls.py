@@ -18,6 +18,7 @@ urlpatterns = [
     path("tokens/new/", tokens.api_token_create, name="api_token_create"),
     path("tokens/<int:pk>/revoke/", tokens.api_token_revoke, name="api_token_revoke"),
     path("api/v1/", include("cooperative.api.urls")),
+    path("field/", include("members.urls_field")),
     path("", include("members.urls")),
     path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),

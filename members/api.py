@@ -1,15 +1,27 @@
-"""Partner API lists of members, farms and farm visits (read-only). Scoped by ApiScope."""
+"""Partner API lists of members, farms and farm visits, scoped by ApiScope; and the one write of the API:
+`POST /api/v1/visits/`, by which the technicians' phones upload the visits recorded offline."""
 
+import json
 from decimal import ROUND_HALF_UP, Decimal
 
 import django_filters
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Exists, OuterRef, Prefetch, QuerySet
-from rest_framework import serializers
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import exceptions, parsers, serializers, status
+from rest_framework.permissions import BasePermission
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.settings import api_settings
 
+from cooperative.access import VISIT_RECORDERS, has_role
 from cooperative.api.lists import ApiFilterSet, ProgramFilter, RegionFilter, ScopedListViewSet
 from cooperative.api.scope import PARTNER_VISIBLE_ENROLMENTS
 from cooperative.models import AllianceProgram, Crop, ProgramEnrollment
-from members.models import Farm, FarmVisit, Member
+from cooperative.selectors import regions_in_scope
+from members.models import MAX_VISIT_PHOTOS, Farm, FarmVisit, Member, Pest, Practice
+from members.services import visit_record
 
 PERSONAL_FIELDS = ("first_names", "last_names", "dni", "phone", "birth_date")
 # Two decimals of a degree: about 1.1 km, enough for a map of a district, not to find the house.
@@ -227,15 +239,174 @@ class FarmVisitFilterSet(ApiFilterSet):
         return queryset.filter(enrolled_in(value, "farm__member"))
 
 
+class CanRecordVisits(BasePermission):
+    """A logged-in technician or manager; partners' tokens and other staff roles get 403."""
+
+    message = _("Only field technicians and managers can record visits.")
+
+    def has_permission(self, request: Request, view) -> bool:
+        return has_role(request.user, VISIT_RECORDERS)
+
+
+class PestInputSerializer(serializers.Serializer):
+    pest = serializers.ChoiceField(choices=Pest.choices)
+    severity = serializers.IntegerField(
+        min_value=0,
+        max_value=3,
+        error_messages={
+            "min_value": _("Severity goes from 0 (absent) to 3 (severe)."),
+            "max_value": _("Severity goes from 0 (absent) to 3 (severe)."),
+        },
+    )
+
+
+class CoordinateField(serializers.DecimalField):
+    """WGS84 degrees with 6 decimals (about 0.1 m). Phones report 15: they are rounded, not refused."""
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(max_digits=9, decimal_places=6, required=False, allow_null=True, **kwargs)
+
+    def to_internal_value(self, data):
+        try:
+            rounded = Decimal(str(data).strip()).quantize(Decimal("0.000001"), rounding=ROUND_HALF_UP)
+        except (ArithmeticError, ValueError, TypeError):
+            self.fail("invalid")
+        return super().to_internal_value(str(rounded))
+
+
+class FarmVisitInputSerializer(serializers.Serializer):
+    """A visit as the phone sends it. Field checks here; the rest (dates, pests of the crop, retired farm)
+    in members.services.visit_record, whose errors answer 400 under the same field names."""
+
+    client_uuid = serializers.UUIDField()
+    farm = serializers.IntegerField(min_value=1)
+    visited_on = serializers.DateField()
+    purpose = serializers.ChoiceField(choices=FarmVisit.Purpose.choices)
+    practices_observed = serializers.ListField(
+        child=serializers.ChoiceField(choices=Practice.choices), required=False, max_length=len(Practice.choices)
+    )
+    pests = PestInputSerializer(many=True, required=False, max_length=len(Pest.choices))
+    estimated_yield_kg = serializers.DecimalField(
+        max_digits=12, decimal_places=2, min_value=Decimal("0"), required=False, allow_null=True
+    )
+    recommendations = serializers.CharField(required=False, allow_blank=True, max_length=5000)
+    follow_up_on = serializers.DateField(required=False, allow_null=True)
+    latitude = CoordinateField()
+    longitude = CoordinateField()
+
+    def validate_pests(self, pests: list[dict]) -> dict[str, int]:
+        codes = [item["pest"] for item in pests]
+        if len(set(codes)) != len(codes):
+            raise serializers.ValidationError(_("A pest or disease is listed twice."))
+        return {item["pest"]: item["severity"] for item in pests}
+
+
 class FarmVisitViewSet(ScopedListViewSet):
     """Farm visits to the farms in scope, with the pests observed.
 
-    Cost: 2 queries (the page with farm, member and technician joined; the pest observations).
+    List cost: 2 queries (the page with farm, member and technician joined; the pest observations).
+
+    Create (`POST`, technicians and managers with their session): a visit recorded on a phone, once per
+    `client_uuid`. JSON, or multipart with the visit as JSON in the `visit` part and up to 3 `photos`.
+    - 201 and the stored visit when it is new; 200 and the stored visit, untouched, when that UUID was
+      already stored by the same user (a retry after a lost answer, or two uploads at once).
+    - 400 with field errors for bad input (a future date, a severity outside 0-3, a pest of another crop,
+      a retired farm); 404 for a farm outside the user's regions; 409 for a UUID used by someone else.
     """
 
     serializer_class = FarmVisitSerializer
     filterset_class = FarmVisitFilterSet
     export_basename = "visits"
+    parser_classes = [parsers.JSONParser, parsers.MultiPartParser]
+
+    def get_permissions(self):
+        if self.action == "create":
+            return [*super().get_permissions(), CanRecordVisits()]
+        return super().get_permissions()
 
     def get_queryset(self) -> QuerySet[FarmVisit]:
         return self.scope.visits().select_related("farm__member", "technician").prefetch_related("pest_observations")
+
+    @extend_schema(
+        request=FarmVisitInputSerializer,
+        responses={
+            201: FarmVisitSerializer,
+            200: OpenApiResponse(FarmVisitSerializer, description=_("Already stored: the stored visit.")),
+        },
+    )
+    def create(self, request: Request, *args, **kwargs) -> Response:
+        data = self._visit_data(request)
+        serializer = FarmVisitInputSerializer(data=data)
+        serializer.is_valid(raise_exception=True)
+        values = dict(serializer.validated_data)
+        photos = request.FILES.getlist("photos") if request.FILES else []
+        if len(photos) > MAX_VISIT_PHOTOS:
+            raise exceptions.ValidationError(
+                {"photos": [_("At most %(max)d photos per visit.") % {"max": MAX_VISIT_PHOTOS}]}
+            )
+        stored = FarmVisit.objects.filter(client_uuid=values["client_uuid"]).select_related("technician").first()
+        if stored is not None:
+            return self._replay(stored)
+        farm = self._farm_in_scope(values.pop("farm"))
+        try:
+            visit, created = visit_record(
+                farm=farm, technician=request.user, pests=values.pop("pests", {}), photos=photos, **values
+            )
+        except DjangoValidationError as error:
+            raise exceptions.ValidationError(_field_errors(error)) from None
+        if not created:
+            return self._replay(visit)
+        return self._stored(visit, status.HTTP_201_CREATED)
+
+    def _visit_data(self, request: Request) -> dict:
+        if request.content_type.startswith("multipart/"):
+            raw = request.data.get("visit")
+            try:
+                data = json.loads(raw) if isinstance(raw, str) else None
+            except ValueError:
+                data = None
+            if not isinstance(data, dict):
+                raise exceptions.ValidationError({"visit": [_("Send the visit as a JSON object in this part.")]})
+            return data
+        if not isinstance(request.data, dict):
+            raise exceptions.ValidationError(
+                {api_settings.NON_FIELD_ERRORS_KEY: [_("Send the visit as a JSON object.")]}
+            )
+        return request.data
+
+    def _farm_in_scope(self, pk: int) -> Farm:
+        regions = regions_in_scope(self.request.user, VISIT_RECORDERS)
+        farm = Farm.objects.filter(pk=pk, member__region__in=regions).select_related("member").first()
+        if farm is None:
+            raise exceptions.NotFound(_("There is no farm %(farm)s in your regions.") % {"farm": pk})
+        return farm
+
+    def _replay(self, visit: FarmVisit) -> Response:
+        if visit.technician_id != self.request.user.pk:
+            raise _Conflict()
+        return self._stored(visit, status.HTTP_200_OK)
+
+    def _stored(self, visit: FarmVisit, code: int) -> Response:
+        """The stored visit as the list shows it (one query for the visit, one for its pests)."""
+        visit = (
+            FarmVisit.objects.select_related("farm__member", "technician")
+            .prefetch_related("pest_observations")
+            .get(pk=visit.pk)
+        )
+        return Response(FarmVisitSerializer(visit, context=self.get_serializer_context()).data, status=code)
+
+
+class _Conflict(exceptions.APIException):
+    status_code = status.HTTP_409_CONFLICT
+    default_detail = _("This visit identifier is already used by another user's visit.")
+    default_code = "conflict"
+
+
+def _field_errors(error: DjangoValidationError) -> dict[str, list[str]]:
+    """A service's ValidationError as DRF's field errors (non-field ones under the usual key)."""
+    if hasattr(error, "error_dict"):
+        return {
+            (api_settings.NON_FIELD_ERRORS_KEY if name == "__all__" else name): messages
+            for name, messages in error.message_dict.items()
+        }
+    return {api_settings.NON_FIELD_ERRORS_KEY: error.messages}

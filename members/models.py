@@ -399,6 +399,12 @@ class FarmVisit(TimeStampedModel):
     def __str__(self) -> str:
         return f"{self.farm} – {self.visited_on}"
 
+    @property
+    def practice_labels(self) -> list[str]:
+        """The good practices observed, as their labels in the current language."""
+        labels = dict(Practice.choices)
+        return [str(labels.get(code, code)) for code in self.practices_observed]
+
     def clean(self) -> None:
         super().clean()
         errors: dict[str, object] = {}
