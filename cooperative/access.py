@@ -22,6 +22,11 @@ MEMBER_READERS = ALL_ROLES
 MEMBER_WRITERS = frozenset({Role.MANAGER})
 # Record farm visits (the field app and the visit upload API), for the farms of their regions.
 VISIT_RECORDERS = frozenset({Role.TECHNICIAN, Role.MANAGER})
+# Internal Control System (certifications): coordinators and managers decide and edit; technicians, who
+# often serve as internal inspectors, read the ICS pages and record inspections; credit officers: 403.
+ICS_MANAGERS = frozenset({Role.MANAGER, Role.ICS_COORDINATOR})
+ICS_INSPECTORS = frozenset({Role.MANAGER, Role.ICS_COORDINATOR, Role.TECHNICIAN})
+ICS_READERS = ICS_INSPECTORS
 
 
 def user_roles(user: AbstractBaseUser) -> frozenset[str]:
@@ -60,6 +65,9 @@ def role_required(roles: frozenset[str] | set[str]) -> Callable:
 
 __all__ = [
     "ALL_ROLES",
+    "ICS_INSPECTORS",
+    "ICS_MANAGERS",
+    "ICS_READERS",
     "MEMBER_READERS",
     "MEMBER_WRITERS",
     "Role",

@@ -1,0 +1,3 @@
+"""Routes of the ICS pages (committee)."""
+
+urlpatterns: list = []
