@@ -27,6 +27,8 @@ VISIT_RECORDERS = frozenset({Role.TECHNICIAN, Role.MANAGER})
 ICS_MANAGERS = frozenset({Role.MANAGER, Role.ICS_COORDINATOR})
 ICS_INSPECTORS = frozenset({Role.MANAGER, Role.ICS_COORDINATOR, Role.TECHNICIAN})
 ICS_READERS = ICS_INSPECTORS
+# Input credit and harvest deliveries (their settlement repays loans): managers and credit officers only.
+CREDIT_ROLES = frozenset({Role.MANAGER, Role.CREDIT_OFFICER})
 
 
 def user_roles(user: AbstractBaseUser) -> frozenset[str]:
@@ -65,6 +67,7 @@ def role_required(roles: frozenset[str] | set[str]) -> Callable:
 
 __all__ = [
     "ALL_ROLES",
+    "CREDIT_ROLES",
     "ICS_INSPECTORS",
     "ICS_MANAGERS",
     "ICS_READERS",

@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "members",
     "certifications",
     "credit",
+    "deliveries",
 ]
 
 MIDDLEWARE = [

@@ -1,0 +1,3 @@
+"""Routes of the credit pages."""
+
+urlpatterns: list = []

@@ -1,0 +1,1 @@
+"""Harvest deliveries and their settlement (payment, deductions, loan repayment)."""

@@ -1,0 +1,3 @@
+"""Routes of the deliveries pages."""
+
+urlpatterns: list = []
