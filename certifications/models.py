@@ -8,7 +8,7 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from cooperative.models import TimeStampedModel
+from cooperative.models import AppendOnlyQuerySet, TimeStampedModel
 
 
 class StandardCode(models.TextChoices):
@@ -189,6 +189,8 @@ class CertificationEvent(models.Model):
         related_name="certification_decisions",
     )
     created_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
+
+    objects = AppendOnlyQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("certification event")
@@ -538,7 +540,7 @@ class CafeTier(models.TextChoices):
 
 class CafeVerification(TimeStampedModel):
     """A C.A.F.E. Practices verification of a farm: the verifier's social and environmental percentages
-    and zero-tolerance failures, which give the tier (certifications.services_ics.cafe_tier)."""
+    and zero-tolerance failures, which give the tier (certifications.committee.cafe_tier)."""
 
     certification = models.ForeignKey(
         Certification, verbose_name=_("certification"), on_delete=models.PROTECT, related_name="cafe_verifications"

@@ -14,6 +14,7 @@ from django.db.models import Count, Max, OuterRef, Q, Subquery
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from certifications.models import (
     ALLOWED_TRANSITIONS,
@@ -23,6 +24,7 @@ from certifications.models import (
     CertificationEvent,
     CertificationStatus,
     ConversionStage,
+    NonConformity,
     Standard,
     StandardCode,
 )
@@ -293,8 +295,10 @@ def certification_change_status(
     The row is locked (SELECT ... FOR UPDATE) so that two decisions cannot both start from the same status.
     Becoming certified needs a certificate number and valid_from; valid_until defaults to the standard's
     validity (the day before the anniversary). A reinstatement from sanctioned or suspended keeps the
-    certificate already recorded unless new values are given. The object passed in is not modified:
-    use the one returned. Raises ValidationError and writes nothing when the change is not allowed.
+    certificate already recorded unless new values are given. Becoming certified (reinstatement included)
+    is refused while the farm has an open critical non-conformity under the standard. The object passed in
+    is not modified: use the one returned. Raises ValidationError and writes nothing when the change is not
+    allowed.
     About a dozen queries, most of them full_clean's checks of foreign keys and constraints.
     """
     certification = (
@@ -338,6 +342,7 @@ def certification_change_status(
     if to_status == CertificationStatus.CERTIFIED:
         if standard.requires_conversion:
             _check_conversion_completed(errors, certification=certification)
+        _check_no_open_critical_non_conformity(errors, certification=certification)
         if (
             from_status in (CertificationStatus.SANCTIONED, CertificationStatus.SUSPENDED)
             and not facts["times_certified"]
@@ -447,6 +452,40 @@ def _check_conversion_completed(errors: ErrorDict, *, certification: Certificati
             )
             % {"standard": certification.standard.name, "stage": _stage_label(certification.conversion_stage)},
         )
+
+
+def _check_no_open_critical_non_conformity(errors: ErrorDict, *, certification: Certification) -> None:
+    """A critical requirement found non-compliant blocks certification (and reinstatement) under its standard
+    until the non-conformity is closed, whatever the certificate says. One query."""
+    blocking = list(
+        NonConformity.objects.filter(
+            farm_id=certification.farm_id,
+            standard_id=certification.standard_id,
+            severity=NonConformity.Severity.CRITICAL,
+            closed_on__isnull=True,
+        )
+        .select_related("requirement")
+        .order_by("deadline", "id")
+    )
+    if not blocking:
+        return
+    findings = "; ".join(
+        _("%(code)s (corrective action due %(deadline)s)")
+        % {"code": non_conformity.requirement.code, "deadline": _date(non_conformity.deadline)}
+        for non_conformity in blocking
+    )
+    message = ngettext(
+        "The farm %(farm)s has an open critical non-conformity under %(standard)s: %(findings)s. "
+        "It can be certified only once it is closed.",
+        "The farm %(farm)s has open critical non-conformities under %(standard)s: %(findings)s. "
+        "It can be certified only once they are closed.",
+        len(blocking),
+    )
+    _add_error(
+        errors,
+        "to_status",
+        message % {"farm": certification.farm, "standard": certification.standard.name, "findings": findings},
+    )
 
 
 def _certificate_terms(

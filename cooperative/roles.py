@@ -9,14 +9,23 @@ from django.db.models import Q
 
 from cooperative.models import StaffRole
 
-DOMAIN_APPS = ("cooperative", "members", "certifications", "credit")
+DOMAIN_APPS = ("cooperative", "members", "certifications", "credit", "deliveries")
 
 # (app_label, model) pairs a role may add and change; every role may view all domain models.
 ROLE_CHANGES: dict[str, tuple[tuple[str, str], ...]] = {
     StaffRole.Role.MANAGER: (),  # all domain models, see role_permissions()
     StaffRole.Role.TECHNICIAN: (("members", "farmvisit"), ("members", "visitpestobservation"), ("members", "farm")),
     StaffRole.Role.CREDIT_OFFICER: (("credit", "loan"), ("credit", "loanline")),
-    StaffRole.Role.ICS_COORDINATOR: (("certifications", "certification"), ("members", "farm")),
+    StaffRole.Role.ICS_COORDINATOR: (
+        ("certifications", "certification"),
+        ("members", "farm"),
+        # Internal Control System reference data; inspections, non-conformities, sanctions and C.A.F.E.
+        # verifications are read-only in the admin (written by their services).
+        ("certifications", "checklist"),
+        ("certifications", "requirement"),
+        ("certifications", "inspectorconflict"),
+        ("certifications", "groupcertificate"),
+    ),
 }
 
 

@@ -1,0 +1,165 @@
+"""The admin of the Internal Control System's models: reference data editable (checklists, requirements,
+conflicts of interest, group certificates), the records the services write read-only (inspections,
+non-conformities, sanctions, C.A.F.E. verifications), and what the ICS coordinator may change."""
+
+import datetime
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from certifications.models import Checklist, GroupCertificate, InspectorConflict, Requirement
+from cooperative.models import StaffRole
+from cooperative.roles import role_permissions
+from cooperative.services import staff_role_grant
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+CHANGELISTS = {
+    "checklist": lambda: factories.ChecklistFactory(version=f"t{Checklist.objects.count()}"),
+    "requirement": factories.RequirementFactory,
+    "inspectorconflict": lambda: InspectorConflict.objects.create(
+        inspector=factories.UserFactory(),
+        member=factories.MemberFactory(),
+        relationship="relative",
+        declared_on=datetime.date(2026, 1, 10),
+    ),
+    "inspection": lambda: factories.InspectionFactory(standards=[factories.standard("organic")]),
+    "nonconformity": factories.NonConformityFactory,
+    "sanction": factories.SanctionFactory,
+    "cafeverification": factories.CafeVerificationFactory,
+    "groupcertificate": factories.GroupCertificateFactory,
+}
+READ_ONLY = ["inspection", "nonconformity", "sanction", "cafeverification"]
+
+
+@pytest.fixture
+def superuser_client(client):
+    client.force_login(factories.UserFactory(username="root", is_superuser=True, is_staff=True))
+    return client
+
+
+def role_client(client, role: str):
+    user = factories.UserFactory(username=f"user-{role}")
+    staff_role_grant(user=user, role=role, regions=[factories.region("Huánuco")])
+    client.force_login(user)
+    return client
+
+
+def changelist_queries(client, model: str) -> int:
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(reverse(f"admin:certifications_{model}_changelist"))
+    assert response.status_code == 200
+    return len(queries)
+
+
+@pytest.mark.parametrize("model", sorted(CHANGELISTS))
+def test_each_changelist_takes_the_same_queries_for_1_and_20_rows(superuser_client, model):
+    CHANGELISTS[model]()
+    one_row = changelist_queries(superuser_client, model)
+
+    for _ in range(19):
+        CHANGELISTS[model]()
+    twenty_rows = changelist_queries(superuser_client, model)
+
+    assert twenty_rows == one_row
+
+
+@pytest.mark.parametrize("model", READ_ONLY)
+def test_service_written_records_are_read_only_even_for_a_superuser(superuser_client, model):
+    row = CHANGELISTS[model]()
+    change_url = reverse(f"admin:certifications_{model}_change", args=[row.pk])
+
+    shown = superuser_client.get(change_url)
+    posted = superuser_client.post(change_url, {})
+    added = superuser_client.get(reverse(f"admin:certifications_{model}_add"))
+    deleted = superuser_client.post(reverse(f"admin:certifications_{model}_delete", args=[row.pk]), {"post": "yes"})
+
+    assert shown.status_code == 200
+    assert shown.context["adminform"].form.fields == {}
+    assert (posted.status_code, added.status_code, deleted.status_code) == (403, 403, 403)
+    assert type(row).objects.filter(pk=row.pk).exists()
+
+
+def test_the_inspection_shows_its_answers_read_only(superuser_client):
+    finding = factories.NonConformityFactory(requirement__code="ORG-07")
+
+    response = superuser_client.get(reverse("admin:certifications_inspection_change", args=[finding.inspection_id]))
+
+    (inline,) = response.context["inline_admin_formsets"]
+    assert not (inline.has_add_permission or inline.has_change_permission or inline.has_delete_permission)
+    assert "ORG-07" in response.content.decode()
+
+
+def test_a_checklist_is_edited_with_its_requirements(superuser_client):
+    checklist = factories.ChecklistFactory(version="t1")
+    factories.RequirementFactory(checklist=checklist, code="T-1")
+
+    response = superuser_client.get(reverse("admin:certifications_checklist_change", args=[checklist.pk]))
+
+    (inline,) = response.context["inline_admin_formsets"]
+    assert inline.formset.model is Requirement
+    assert inline.has_change_permission
+    assert "T-1" in response.content.decode()
+
+
+def group_certificate_data(**changes) -> dict:
+    data = {
+        "standard": factories.standard("rainforest_alliance").pk,
+        "number": "RA-C-1",
+        "certification_body": "Control Union Perú",
+        "valid_from": "2026-01-15",
+        "valid_until": "2029-01-14",
+        "crops": ["coffee"],
+        "notes": "",
+    }
+    data.update(changes)
+    return data
+
+
+def test_a_group_certificate_is_recorded_in_the_admin_under_the_services_rules(superuser_client):
+    url = reverse("admin:certifications_groupcertificate_add")
+
+    refused = superuser_client.post(
+        url, group_certificate_data(standard=factories.standard("utz").pk, crops=[]), HTTP_ACCEPT_LANGUAGE="en"
+    )
+    accepted = superuser_client.post(url, group_certificate_data())
+
+    errors = refused.context["adminform"].form.errors
+    assert "accepts nothing new" in errors["standard"][0]
+    assert errors["crops"] == ["Choose the crops the certificate covers."]
+    assert accepted.status_code == 302
+    assert GroupCertificate.objects.get().crops == ["coffee"]
+
+
+@pytest.mark.parametrize(
+    ("role", "model", "expected"),
+    [
+        (StaffRole.Role.ICS_COORDINATOR, "checklist", 200),
+        (StaffRole.Role.ICS_COORDINATOR, "requirement", 200),
+        (StaffRole.Role.ICS_COORDINATOR, "inspectorconflict", 200),
+        (StaffRole.Role.ICS_COORDINATOR, "groupcertificate", 200),
+        (StaffRole.Role.ICS_COORDINATOR, "sanction", 403),
+        (StaffRole.Role.ICS_COORDINATOR, "inspection", 403),
+        (StaffRole.Role.TECHNICIAN, "groupcertificate", 403),
+        (StaffRole.Role.TECHNICIAN, "checklist", 403),
+        (StaffRole.Role.CREDIT_OFFICER, "groupcertificate", 403),
+    ],
+)
+def test_each_role_adds_what_it_may_in_the_admin(client, role, model, expected):
+    response = role_client(client, role).get(reverse(f"admin:certifications_{model}_add"))
+
+    assert response.status_code == expected
+
+
+def test_the_ics_coordinator_gets_add_and_change_but_never_delete_on_its_reference_data():
+    codenames = set(role_permissions(StaffRole.Role.ICS_COORDINATOR).values_list("codename", flat=True))
+
+    for model in ("checklist", "requirement", "inspectorconflict", "groupcertificate"):
+        assert {f"add_{model}", f"change_{model}", f"view_{model}"} <= codenames
+        assert f"delete_{model}" not in codenames
+    for model in ("sanction", "cafeverification", "inspection", "nonconformity", "certificationevent"):
+        assert f"view_{model}" in codenames
+        assert f"add_{model}" not in codenames and f"change_{model}" not in codenames
