@@ -1,7 +1,7 @@
 """Admin for input credit. The catalogue and products are edited here; loans only through the services.
 
-Loans, their lines, schedule and ledger are shown read-only: statuses and balances follow from the
-ledger and a mistake is corrected with a reversal, never by editing or deleting a row.
+Loans, their lines, schedule, charges and ledger are shown read-only: statuses and balances follow from
+the ledger and a mistake is corrected with a reversal, never by editing or deleting a row.
 """
 
 from django.contrib import admin
@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from cooperative.admin_base import AuditedAdmin
 from credit import selectors
-from credit.models import CreditProduct, InputItem, Instalment, Loan, LoanLine, LoanTransaction
+from credit.models import CreditProduct, InputItem, Instalment, Loan, LoanCharge, LoanLine, LoanTransaction
 from credit.services import TERM_FIELDS
 
 
@@ -44,6 +44,7 @@ class CreditProductAdmin(AuditedAdmin):
         "repayment_mode",
         "number_of_repayments",
         "grace_periods",
+        "allocation_order",
         "is_active",
     ]
     list_filter = ["interest_method", "repayment_mode", "is_active"]
@@ -67,6 +68,17 @@ class InstalmentInline(ReadOnlyMixin, admin.TabularInline):
     readonly_fields = fields
 
 
+class LoanChargeInline(ReadOnlyMixin, admin.TabularInline):
+    model = LoanCharge
+    fk_name = "loan"
+    extra = 0
+    fields = ["occurred_on", "kind", "amount", "due_on", "reason", "reverses", "recorded_by", "created_at"]
+    readonly_fields = fields
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[LoanCharge]:
+        return super().get_queryset(request).select_related("recorded_by", "reverses__loan__member")
+
+
 class LoanTransactionInline(ReadOnlyMixin, admin.TabularInline):
     model = LoanTransaction
     fk_name = "loan"
@@ -77,6 +89,8 @@ class LoanTransactionInline(ReadOnlyMixin, admin.TabularInline):
         "amount",
         "principal_portion",
         "interest_portion",
+        "fee_portion",
+        "penalty_portion",
         "reverses",
         "note",
         "recorded_by",
@@ -106,7 +120,7 @@ class LoanAdmin(AuditedAdmin):
     list_select_related = ["member", "product"]
     search_fields = ["reference", "member__code", "member__dni", "member__first_names", "member__last_names"]
     date_hierarchy = "submitted_on"
-    inlines = [LoanLineInline, InstalmentInline, LoanTransactionInline]
+    inlines = [LoanLineInline, InstalmentInline, LoanChargeInline, LoanTransactionInline]
     fieldsets = [
         (None, {"fields": ["reference", "member", "product", "program", "status", "principal", "notes"]}),
         (
@@ -125,8 +139,14 @@ class LoanAdmin(AuditedAdmin):
     principal_paid = _balance_field("principal_paid", _("principal paid (S/)"))
     interest_due_total = _balance_field("interest_due_total", _("interest due (S/)"))
     interest_paid = _balance_field("interest_paid", _("interest paid (S/)"))
+    fee_due_total = _balance_field("fee_due_total", _("fees charged (S/)"))
+    fee_paid = _balance_field("fee_paid", _("fees paid (S/)"))
+    penalty_due_total = _balance_field("penalty_due_total", _("penalties charged (S/)"))
+    penalty_paid = _balance_field("penalty_paid", _("penalties paid (S/)"))
     principal_outstanding = _balance_field("principal_outstanding", _("principal outstanding (S/)"))
     interest_outstanding = _balance_field("interest_outstanding", _("interest outstanding (S/)"))
+    fee_outstanding = _balance_field("fee_outstanding", _("fees outstanding (S/)"))
+    penalty_outstanding = _balance_field("penalty_outstanding", _("penalties outstanding (S/)"))
     total_outstanding = _balance_field("total_outstanding", _("total outstanding (S/)"))
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Loan]:
@@ -160,9 +180,28 @@ class InstalmentAdmin(ReadOnlyMixin, admin.ModelAdmin):
     date_hierarchy = "due_on"
 
 
+@admin.register(LoanCharge)
+class LoanChargeAdmin(ReadOnlyMixin, admin.ModelAdmin):
+    list_display = ["loan", "occurred_on", "kind", "amount", "due_on", "reason", "recorded_by"]
+    list_filter = ["kind"]
+    list_select_related = ["loan__member", "recorded_by"]
+    search_fields = ["loan__reference", "loan__member__code", "reason"]
+    date_hierarchy = "occurred_on"
+
+
 @admin.register(LoanTransaction)
 class LoanTransactionAdmin(ReadOnlyMixin, admin.ModelAdmin):
-    list_display = ["loan", "occurred_on", "kind", "amount", "principal_portion", "interest_portion", "recorded_by"]
+    list_display = [
+        "loan",
+        "occurred_on",
+        "kind",
+        "amount",
+        "principal_portion",
+        "interest_portion",
+        "fee_portion",
+        "penalty_portion",
+        "recorded_by",
+    ]
     list_filter = ["kind"]
     list_select_related = ["loan__member", "recorded_by"]
     search_fields = ["loan__reference", "loan__member__code", "note"]

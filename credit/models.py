@@ -1,7 +1,7 @@
-"""In-kind input credit: catalogue, products, loans with their lines and schedule, the transaction ledger.
+"""In-kind input credit: catalogue, products, loans with their lines and schedule, charges, the transaction ledger.
 
-Shaped after Apache Fineract: a loan copies its product's terms when approved; transactions are
-append-only and balances are sums of transactions (a mistake is corrected by a reversal).
+Shaped after Apache Fineract: a loan copies its product's terms when approved; charges (fees, penalties)
+and transactions are append-only and balances are sums of them (a mistake is corrected by a reversal).
 """
 
 from decimal import Decimal
@@ -13,10 +13,12 @@ from django.db import models
 from django.db.models import F, Q, Value
 from django.db.models.functions import Abs
 from django.db.models.lookups import LessThan
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from cooperative.models import TimeStampedModel
+from cooperative.models import AppendOnlyQuerySet, TimeStampedModel
+from credit import schedule
 
 MONEY = {"max_digits": 14, "decimal_places": 2}
 PERCENT = {"max_digits": 5, "decimal_places": 2}
@@ -65,6 +67,21 @@ class RepaymentMode(models.TextChoices):
     HARVEST_BULLET = "harvest_bullet", _("Single payment at harvest")
 
 
+COMPONENT_LABELS = {
+    schedule.PENALTY: _("Penalty"),
+    schedule.FEE: _("Fee"),
+    schedule.INTEREST: _("Interest"),
+    schedule.PRINCIPAL: _("Principal"),
+}
+# The 24 orders of the four components, e.g. ("penalty,fee,interest,principal", "Penalty → Fee → Interest →
+# Principal"). Choosing one of them is what validates an order as a permutation of the four.
+ALLOCATION_ORDER_CHOICES = [
+    (order, format_lazy("{} → {} → {} → {}", *(COMPONENT_LABELS[part] for part in order.split(","))))
+    for order in schedule.ALLOCATION_ORDERS
+]
+ALLOCATION_ORDER_LENGTH = 40
+
+
 class LoanTerms(models.Model):
     """The terms a product offers and an approved loan copies (so later product edits do not move it)."""
 
@@ -85,6 +102,13 @@ class LoanTerms(models.Model):
         _("max. share of a delivery payment deducted (%)"),
         **PERCENT,
         validators=[MinValueValidator(Decimal("0.01")), MaxValueValidator(Decimal("100"))],
+    )
+    allocation_order = models.CharField(
+        _("allocation order"),
+        max_length=ALLOCATION_ORDER_LENGTH,
+        choices=ALLOCATION_ORDER_CHOICES,
+        default=schedule.DEFAULT_ALLOCATION_ORDER,
+        help_text=_("What a payment pays first within an instalment (the oldest instalment is always paid first)."),
     )
 
     class Meta:
@@ -121,6 +145,10 @@ class CreditProduct(LoanTerms, TimeStampedModel):
                 name="credit_product_bullet_single_repayment",
             ),
             models.CheckConstraint(condition=Q(arrears_tolerance__gte=0), name="credit_product_tolerance_not_negative"),
+            models.CheckConstraint(
+                condition=Q(allocation_order__in=schedule.ALLOCATION_ORDERS),
+                name="credit_product_allocation_order_valid",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -187,6 +215,9 @@ class Loan(TimeStampedModel):
         _("max. share of a delivery payment deducted (%)"), **PERCENT, null=True, blank=True
     )
     arrears_tolerance = models.DecimalField(_("arrears tolerance (S/)"), **MONEY, null=True, blank=True)
+    allocation_order = models.CharField(
+        _("allocation order"), max_length=ALLOCATION_ORDER_LENGTH, choices=ALLOCATION_ORDER_CHOICES, blank=True
+    )
     notes = models.TextField(_("notes"), blank=True)
     history = HistoricalRecords()
 
@@ -209,8 +240,13 @@ class Loan(TimeStampedModel):
                     arrears_tolerance__isnull=False,
                 )
                 & ~Q(interest_method="")
-                & ~Q(repayment_mode=""),
+                & ~Q(repayment_mode="")
+                & ~Q(allocation_order=""),
                 name="credit_loan_terms_copied_when_approved",
+            ),
+            models.CheckConstraint(
+                condition=Q(allocation_order="") | Q(allocation_order__in=schedule.ALLOCATION_ORDERS),
+                name="credit_loan_allocation_order_valid",
             ),
             models.CheckConstraint(
                 condition=~Q(status__in=["active", "closed", "written_off"]) | Q(disbursed_on__isnull=False),
@@ -269,8 +305,9 @@ class LoanLine(models.Model):
 class Instalment(models.Model):
     """One due date of a loan's repayment schedule (generated at disbursement, never edited).
 
-    What has been paid on each instalment is derived from the ledger by allocating repayments
-    in due-date order, interest before principal.
+    Fees and penalties charged later are not columns here but LoanCharge rows, owed with the first
+    instalment due on or after their due date. What has been paid on each instalment is derived from the
+    ledger by allocating payments oldest instalment first, in the loan's allocation order (credit.schedule).
     """
 
     loan = models.ForeignKey(Loan, verbose_name=_("loan"), on_delete=models.PROTECT, related_name="instalments")
@@ -311,6 +348,80 @@ class TransactionKind(models.TextChoices):
 REDUCING_KINDS = ("repayment", "harvest_deduction", "waiver", "write_off")
 
 
+class ChargeKind(models.TextChoices):
+    FEE = "fee", _("Fee")
+    PENALTY = "penalty", _("Penalty")
+    REVERSAL = "reversal", _("Reversal")
+
+
+# Kinds of charge that add to what the member owes; each may be reversed once.
+CHARGE_KINDS = ("fee", "penalty")
+
+
+class LoanCharge(models.Model):
+    """A fee or a penalty charged on an active loan. Append-only: a charge recorded by mistake is cancelled
+    by a reversal entry (kind "reversal", naming the charge), after which the charge counts zero.
+
+    Why a ledger of charges rather than fee_due / penalty_due columns on the instalments: the schedule is
+    generated at disbursement and never edited, while charges arrive later (a penalty when an instalment
+    is missed) and are sometimes cancelled. Columns would have to be overwritten, losing who charged what,
+    when and why, and a balance could no longer be computed as of a past date. A row per charge keeps all of
+    that, is reversed like a transaction, and dates the charge (`occurred_on`) so balances as of any date
+    count it only from then.
+
+    How a charge joins the schedule (credit.schedule): it is owed with the first instalment due on or after
+    its `due_on`, and paid and late with that instalment; a charge due after the last instalment is owed on
+    its own date, as a row of its own after the instalments.
+    """
+
+    loan = models.ForeignKey(Loan, verbose_name=_("loan"), on_delete=models.PROTECT, related_name="charges")
+    kind = models.CharField(_("kind"), max_length=20, choices=ChargeKind.choices)
+    amount = models.DecimalField(_("amount (S/)"), **MONEY)
+    due_on = models.DateField(_("due on"))
+    occurred_on = models.DateField(_("charged on"), help_text=_("From this date the charge counts in the balance."))
+    reason = models.CharField(_("reason"), max_length=255)
+    reverses = models.OneToOneField(
+        "self",
+        verbose_name=_("reverses"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="reversed_by",
+    )
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("recorded by"), on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
+
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("loan charge")
+        verbose_name_plural = _("loan charges")
+        ordering = ["loan", "due_on", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="credit_loancharge_amount_positive"),
+            models.CheckConstraint(condition=Q(kind__in=ChargeKind.values), name="credit_loancharge_kind_valid"),
+            models.CheckConstraint(condition=~Q(reason=""), name="credit_loancharge_reason_given"),
+            models.CheckConstraint(
+                condition=(Q(kind="reversal") & Q(reverses__isnull=False))
+                | (~Q(kind="reversal") & Q(reverses__isnull=True)),
+                name="credit_loancharge_reversal_names_original",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.loan.reference} {self.get_kind_display()} S/ {self.amount} ({self.due_on})"
+
+    def save(self, *args, **kwargs) -> None:
+        if self.pk is not None:
+            raise ValidationError(_("Charges are append-only; record a reversal instead."))
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValidationError(_("Charges are append-only; record a reversal instead."))
+
+
 class LoanTransaction(models.Model):
     """An entry of the loan ledger. Append-only: a mistake is corrected by a reversal entry."""
 
@@ -320,6 +431,8 @@ class LoanTransaction(models.Model):
     amount = models.DecimalField(_("amount (S/)"), **MONEY)
     principal_portion = models.DecimalField(_("principal portion (S/)"), **MONEY, default=Decimal("0"))
     interest_portion = models.DecimalField(_("interest portion (S/)"), **MONEY, default=Decimal("0"))
+    fee_portion = models.DecimalField(_("fee portion (S/)"), **MONEY, default=Decimal("0"))
+    penalty_portion = models.DecimalField(_("penalty portion (S/)"), **MONEY, default=Decimal("0"))
     reverses = models.OneToOneField(
         "self",
         verbose_name=_("reverses"),
@@ -334,6 +447,8 @@ class LoanTransaction(models.Model):
     )
     created_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
 
+    objects = AppendOnlyQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("loan transaction")
         verbose_name_plural = _("loan transactions")
@@ -341,14 +456,23 @@ class LoanTransaction(models.Model):
         constraints = [
             models.CheckConstraint(condition=Q(amount__gt=0), name="credit_transaction_amount_positive"),
             models.CheckConstraint(
-                condition=Q(principal_portion__gte=0, interest_portion__gte=0),
+                condition=Q(
+                    principal_portion__gte=0, interest_portion__gte=0, fee_portion__gte=0, penalty_portion__gte=0
+                ),
                 name="credit_transaction_portions_not_negative",
             ),
             # Céntimos compared with a half-céntimo margin: exact on PostgreSQL's numeric, and still right on
             # SQLite, which adds decimals in floating point (12.10 + 3.20 != 15.30 there).
             models.CheckConstraint(
                 condition=LessThan(
-                    Abs(F("amount") - F("principal_portion") - F("interest_portion")), Value(Decimal("0.005"))
+                    Abs(
+                        F("amount")
+                        - F("principal_portion")
+                        - F("interest_portion")
+                        - F("fee_portion")
+                        - F("penalty_portion")
+                    ),
+                    Value(Decimal("0.005")),
                 ),
                 name="credit_transaction_portions_sum_to_amount",
             ),

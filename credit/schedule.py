@@ -1,17 +1,42 @@
 """Repayment schedule arithmetic and the allocation of payments to instalments. Pure functions, no queries.
 
+Rounding
+--------
 Money is Decimal throughout. Every amount placed on an instalment is quantized to céntimos (S/ 0.01) with
-ROUND_HALF_UP, the rounding a cashier applies; intermediate values (monthly rates, unrounded shares) keep
-the default 28-digit Decimal precision. The last instalment absorbs what rounding left over, so the
-principal of the instalments sums exactly to the loan's principal and the interest to the computed total.
+ROUND_HALF_UP (S/ 12.505 -> 12.51, not banker's 12.50), the rounding a cashier applies, once per
+instalment; intermediate values (monthly rates, unrounded shares) keep the default 28-digit Decimal
+precision. Principal: each instalment gets the rounded even share and the last one absorbs what rounding
+left over, so the instalments sum exactly to the loan's principal. Flat interest: the total is computed and
+rounded once, then split the same way (the last instalment absorbs the rest). Declining-balance interest:
+each instalment's interest is its own month(s) of interest on the balance then owed, rounded on its own;
+the loan's interest is by definition the sum of those rounded amounts. Either way principal + interest of
+the schedule is exactly what the member owes; nothing is lost or created by rounding.
+
+Allocation
+----------
+A loan's allocation order is a permutation of the four components penalty, fee, interest and principal
+(default penalty -> fee -> interest -> principal, Apache Fineract's). A payment goes to the oldest
+instalment first (by due date, then number) and, within it, to the components in the loan's order; only
+what is left when the instalment is fully paid goes on to the next one.
+
+Charges (fees and penalties, credit.models.LoanCharge) join the schedule by due date: a charge is owed
+with the first instalment due on or after the charge's due date; it is added to that instalment, paid
+with it and makes it late with it. A charge due after the last instalment is owed on its own date, as a
+row of its own after the instalments (charges due on the same such date share one row).
+
+What the ledger has paid of each component is spread over the rows oldest first (allocate_paid), each
+component on its own. For payments split as above this is exactly the picture a replay of the payments
+would give, and it stays consistent with the portions stored on the ledger after a reversal.
 """
 
+import bisect
 import calendar
 import datetime
+import itertools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 CENT = Decimal("0.01")
 ZERO = Decimal("0.00")
@@ -24,6 +49,24 @@ FLAT = "flat"
 DECLINING_BALANCE = "declining_balance"
 PERIODIC = "periodic"
 HARVEST_BULLET = "harvest_bullet"
+
+PRINCIPAL = "principal"
+INTEREST = "interest"
+FEE = "fee"
+PENALTY = "penalty"
+COMPONENTS = (PENALTY, FEE, INTEREST, PRINCIPAL)
+# Fineract's default: charges first, then interest, then principal.
+DEFAULT_ALLOCATION_ORDER = ",".join(COMPONENTS)
+# Every valid allocation order, as stored on products and loans ("penalty,fee,interest,principal").
+ALLOCATION_ORDERS = tuple(",".join(order) for order in itertools.permutations(COMPONENTS))
+
+
+def parse_allocation_order(value: str) -> tuple[str, ...]:
+    """The components of a stored allocation order, in order. ValueError unless it names each of penalty,
+    fee, interest and principal exactly once, comma-separated, without spaces."""
+    if value not in ALLOCATION_ORDERS:
+        raise ValueError(f"{value!r} is not an order of {', '.join(COMPONENTS)}")
+    return tuple(value.split(","))
 
 
 def to_cents(value: Decimal) -> Decimal:
@@ -97,6 +140,9 @@ def generate_schedule(
     """
     if principal <= 0:
         raise ValueError("principal must be positive")
+    if principal != to_cents(principal):
+        raise ValueError("principal must be in whole céntimos")
+    principal = to_cents(principal)  # 2500 -> 2500.00, so every row carries two places
     if annual_rate < 0:
         raise ValueError("annual_rate cannot be negative")
     if number_of_repayments < 1:
@@ -145,75 +191,195 @@ class ScheduledInstalment(Protocol):
     interest_due: Decimal
 
 
+class ScheduledCharge(Protocol):
+    kind: str  # FEE or PENALTY
+    amount: Decimal
+    due_on: datetime.date
+
+
+class Portions(NamedTuple):
+    """How a payment (or a ledger total) splits over the four components."""
+
+    principal: Decimal = ZERO
+    interest: Decimal = ZERO
+    fee: Decimal = ZERO
+    penalty: Decimal = ZERO
+
+    @property
+    def total(self) -> Decimal:
+        return self.principal + self.interest + self.fee + self.penalty
+
+
 @dataclass(frozen=True)
 class InstalmentPaid:
-    """How much of one instalment the ledger has paid."""
+    """One row of the schedule (an instalment with the charges owed with it) and how much of each component
+    the ledger has paid on it.
+
+    `charges_only` marks a row that is no instalment but the charges due on one date after the last
+    instalment; its `instalment` is then a ScheduleRow with no principal or interest, numbered after the
+    last instalment.
+    """
 
     instalment: ScheduledInstalment
     principal_paid: Decimal
     interest_paid: Decimal
+    fee_due: Decimal = ZERO
+    penalty_due: Decimal = ZERO
+    fee_paid: Decimal = ZERO
+    penalty_paid: Decimal = ZERO
+    charges_only: bool = False
+
+    @property
+    def due_on(self) -> datetime.date:
+        return self.instalment.due_on
+
+    @property
+    def principal_due(self) -> Decimal:
+        return self.instalment.principal_due
+
+    @property
+    def interest_due(self) -> Decimal:
+        return self.instalment.interest_due
+
+    def due(self, component: str) -> Decimal:
+        return getattr(self, f"{component}_due")
+
+    def paid(self, component: str) -> Decimal:
+        return getattr(self, f"{component}_paid")
+
+    def unpaid(self, component: str) -> Decimal:
+        return self.due(component) - self.paid(component)
 
     @property
     def principal_unpaid(self) -> Decimal:
-        return self.instalment.principal_due - self.principal_paid
+        return self.unpaid(PRINCIPAL)
 
     @property
     def interest_unpaid(self) -> Decimal:
-        return self.instalment.interest_due - self.interest_paid
+        return self.unpaid(INTEREST)
+
+    @property
+    def fee_unpaid(self) -> Decimal:
+        return self.unpaid(FEE)
+
+    @property
+    def penalty_unpaid(self) -> Decimal:
+        return self.unpaid(PENALTY)
+
+    @property
+    def charges_due(self) -> Decimal:
+        return self.fee_due + self.penalty_due
+
+    @property
+    def total_due(self) -> Decimal:
+        return sum((self.due(component) for component in COMPONENTS), ZERO)
+
+    @property
+    def total_paid(self) -> Decimal:
+        return sum((self.paid(component) for component in COMPONENTS), ZERO)
 
     @property
     def total_unpaid(self) -> Decimal:
-        return self.principal_unpaid + self.interest_unpaid
+        return self.total_due - self.total_paid
 
     @property
     def is_paid(self) -> bool:
         return self.total_unpaid <= 0
 
 
-def allocate_paid(
-    instalments: Iterable[ScheduledInstalment], *, principal_paid: Decimal, interest_paid: Decimal
-) -> list[InstalmentPaid]:
-    """Spread the ledger's paid principal and paid interest over the instalments in due order.
-
-    Principal and interest are allocated separately, each to the oldest instalment first. While payments
-    are allocated interest-before-principal per instalment this gives the same picture as replaying them,
-    and it stays consistent with the portions stored on the ledger after a reversal of an older payment.
-    """
+def _rows_with_charges(
+    instalments: Iterable[ScheduledInstalment], charges: Iterable[ScheduledCharge]
+) -> list[tuple[ScheduledInstalment, dict[str, Decimal], bool]]:
+    """The instalments in due order, each with the fees and penalties owed with it, then one row per later
+    charge date (see the module docstring)."""
     ordered = sorted(instalments, key=lambda i: (i.due_on, i.number))
+    due_dates = [instalment.due_on for instalment in ordered]
+    rows = [(instalment, {FEE: ZERO, PENALTY: ZERO}, False) for instalment in ordered]
+    later: dict[datetime.date, dict[str, Decimal]] = {}
+    for charge in charges:
+        if charge.kind not in (FEE, PENALTY):
+            raise ValueError(f"unknown charge kind {charge.kind!r}")
+        index = bisect.bisect_left(due_dates, charge.due_on)  # the first instalment due on or after it
+        if index < len(rows):
+            rows[index][1][charge.kind] += charge.amount
+        else:
+            later.setdefault(charge.due_on, {FEE: ZERO, PENALTY: ZERO})[charge.kind] += charge.amount
+    last_number = ordered[-1].number if ordered else 0
+    for offset, due_on in enumerate(sorted(later), start=1):
+        row = ScheduleRow(last_number + offset, due_on, ZERO, ZERO)
+        rows.append((row, later[due_on], True))
+    return rows
+
+
+def allocate_paid(
+    instalments: Iterable[ScheduledInstalment],
+    *,
+    principal_paid: Decimal,
+    interest_paid: Decimal,
+    fee_paid: Decimal = ZERO,
+    penalty_paid: Decimal = ZERO,
+    charges: Iterable[ScheduledCharge] = (),
+) -> list[InstalmentPaid]:
+    """Spread what the ledger has paid of each component over the schedule rows, oldest row first.
+
+    `charges` (fees and penalties still in force) are placed on the rows by due date (module docstring).
+    Each component is allocated on its own, to the oldest row first: while payments are split
+    instalment by instalment in the allocation order this gives the same picture as replaying them, and it
+    stays consistent with the portions stored on the ledger after a reversal of an older payment.
+    """
+    remaining = {PRINCIPAL: principal_paid, INTEREST: interest_paid, FEE: fee_paid, PENALTY: penalty_paid}
     result = []
-    for instalment in ordered:
-        principal_part = min(principal_paid, instalment.principal_due)
-        interest_part = min(interest_paid, instalment.interest_due)
-        principal_paid -= principal_part
-        interest_paid -= interest_part
-        result.append(InstalmentPaid(instalment, principal_part, interest_part))
+    for instalment, charge_dues, charges_only in _rows_with_charges(instalments, charges):
+        dues = {
+            PRINCIPAL: instalment.principal_due,
+            INTEREST: instalment.interest_due,
+            FEE: charge_dues[FEE],
+            PENALTY: charge_dues[PENALTY],
+        }
+        paid = {}
+        for component, due in dues.items():
+            paid[component] = max(min(remaining[component], due), ZERO)
+            remaining[component] -= paid[component]
+        result.append(
+            InstalmentPaid(
+                instalment,
+                principal_paid=paid[PRINCIPAL],
+                interest_paid=paid[INTEREST],
+                fee_due=dues[FEE],
+                penalty_due=dues[PENALTY],
+                fee_paid=paid[FEE],
+                penalty_paid=paid[PENALTY],
+                charges_only=charges_only,
+            )
+        )
     return result
 
 
-def split_payment(allocation: Sequence[InstalmentPaid], amount: Decimal) -> tuple[Decimal, Decimal]:
-    """(principal, interest) portions of a new payment: oldest unpaid instalment first, its interest first.
+def split_payment(allocation: Sequence[InstalmentPaid], amount: Decimal, order: Sequence[str] = COMPONENTS) -> Portions:
+    """The portions of a new payment: oldest unpaid row first and, within a row, the components in `order`
+    (a permutation of COMPONENTS; the default is penalty, fee, interest, principal).
 
     Raises ValueError for an amount beyond everything still unpaid; callers refuse such amounts first.
     """
+    if sorted(order) != sorted(COMPONENTS):
+        raise ValueError(f"{order!r} is not an order of {', '.join(COMPONENTS)}")
     remaining = amount
-    principal = interest = ZERO
-    for paid in allocation:
-        take = min(remaining, max(paid.interest_unpaid, ZERO))
-        interest += take
-        remaining -= take
-        take = min(remaining, max(paid.principal_unpaid, ZERO))
-        principal += take
-        remaining -= take
+    taken = dict.fromkeys(COMPONENTS, ZERO)
+    for row in allocation:
+        for component in order:
+            take = min(remaining, max(row.unpaid(component), ZERO))
+            taken[component] += take
+            remaining -= take
         if remaining <= 0:
-            return principal, interest
+            return Portions(**taken)
     raise ValueError("the amount is more than the unpaid instalments")
 
 
 def days_past_due(allocation: Iterable[InstalmentPaid], *, tolerance: Decimal, as_of: datetime.date) -> int:
-    """Days between `as_of` and the due date of the oldest instalment still unpaid beyond `tolerance`.
+    """Days between `as_of` and the due date of the oldest row still unpaid beyond `tolerance`.
 
-    An instalment counts as unpaid when what is left of it (principal and interest) exceeds the arrears
-    tolerance; one due on `as_of` itself is not yet past due. 0 when nothing is overdue.
+    A row counts as unpaid when what is left of it (principal, interest and the charges owed with it)
+    exceeds the arrears tolerance; one due on `as_of` itself is not yet past due. 0 when nothing is overdue.
     """
     for paid in allocation:
         due_on = paid.instalment.due_on

@@ -1,10 +1,12 @@
 """Writes for input credit: the loan life cycle and the transaction ledger.
 
 submitted -> approved -> active (disbursed) -> closed | written off; rejected / withdrawn before
-disbursement. Every money movement is a LoanTransaction; balances are read from the ledger
-(credit.selectors). Services that move money or change a loan's status lock the loan row first
-(select_for_update), so two requests on the same loan run one after the other and the second one sees
-what the first wrote.
+disbursement. Every money movement is a LoanTransaction and every fee or penalty a LoanCharge, both
+append-only (a mistake is undone by a reversal entry); balances are read from them (credit.selectors).
+Payments are split over the schedule oldest instalment first, each instalment's components in the loan's
+allocation order (credit.schedule). Services that move money, charge or change a loan's status lock the
+loan row first (select_for_update), so two requests on the same loan run one after the other and the
+second one sees what the first wrote.
 """
 
 import datetime
@@ -17,14 +19,18 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from cooperative.models import AllianceProgram
 from credit import schedule, selectors
 from credit.models import (
+    CHARGE_KINDS,
+    ChargeKind,
     CreditProduct,
     InputItem,
     Instalment,
     Loan,
+    LoanCharge,
     LoanLine,
     LoanStatus,
     LoanTransaction,
@@ -50,7 +56,15 @@ TERM_FIELDS = (
     "grace_periods",
     "max_deduction_percent",
     "arrears_tolerance",
+    "allocation_order",
 )
+# What a waiver may forgive: charges and interest. Forgiving principal is a write-off.
+WAIVABLE_COMPONENTS = (schedule.INTEREST, schedule.FEE, schedule.PENALTY)
+WAIVABLE_NAMES = {
+    schedule.INTEREST: gettext_lazy("interest"),
+    schedule.FEE: gettext_lazy("fees"),
+    schedule.PENALTY: gettext_lazy("penalties"),
+}
 
 
 def _lock(loan: Loan) -> Loan:
@@ -71,6 +85,31 @@ def _record(transaction_row: LoanTransaction) -> LoanTransaction:
     transaction_row.full_clean()
     transaction_row.save()
     return transaction_row
+
+
+def _portion_fields(portions: schedule.Portions) -> dict[str, Decimal]:
+    """A LoanTransaction's portion fields from schedule.Portions."""
+    return {
+        "principal_portion": portions.principal,
+        "interest_portion": portions.interest,
+        "fee_portion": portions.fee,
+        "penalty_portion": portions.penalty,
+    }
+
+
+def _close_if_settled(loan: Loan, outstanding_after: Decimal, on: datetime.date, user: AbstractBaseUser) -> None:
+    """An active loan with nothing left outstanding is closed on `on`."""
+    if loan.status == LoanStatus.ACTIVE and outstanding_after <= 0:
+        loan.status = LoanStatus.CLOSED
+        loan.closed_on = on
+        _save_loan(loan, user)
+
+
+def _check_reason(reason: str, field: str = "reason") -> str:
+    reason = reason.strip()
+    if not reason:
+        raise ValidationError({field: _("Give the reason.")})
+    return reason
 
 
 def _check_not_future(value: datetime.date, field: str) -> None:
@@ -307,9 +346,13 @@ def loan_repay(
 ) -> LoanTransaction:
     """Record a repayment (cash) or a harvest deduction (withheld from a delivery payment).
 
-    The amount goes to the oldest unpaid instalment first, interest before principal; the split is
-    stored on the transaction. For a harvest deduction, `delivery_payment` (when given) caps the amount
-    at the loan's maximum deduction percentage of it. A loan with nothing left outstanding is closed.
+    The amount goes to the oldest unpaid instalment first and, within it, to penalties, fees, interest and
+    principal in the loan's allocation order (copied from the product at approval); the split is stored on
+    the transaction (principal, interest, fee and penalty portions). Charges count with the instalment they
+    are owed with (credit.schedule). An amount above everything outstanding (principal, interest, fees and
+    penalties) is refused, never kept as a credit. For a harvest deduction, `delivery_payment` (when given)
+    caps the amount at the loan's maximum deduction percentage of it. A loan with nothing left outstanding
+    is closed.
 
     Locks the loan row, then reads the balance, so concurrent repayments are applied one after the other
     and can never take the balance below zero. Returns the transaction (its `loan` is the updated loan).
@@ -341,26 +384,20 @@ def loan_repay(
                 % {"amount": amount, "outstanding": balance.total_outstanding}
             }
         )
-    allocation = schedule.allocate_paid(
-        loan.instalments.all(), principal_paid=balance.principal_paid, interest_paid=balance.interest_paid
-    )
-    principal_portion, interest_portion = schedule.split_payment(allocation, amount)
+    allocation = selectors.allocation_of_balance(loan, balance)
+    portions = schedule.split_payment(allocation, amount, schedule.parse_allocation_order(loan.allocation_order))
     row = _record(
         LoanTransaction(
             loan=loan,
             kind=kind,
             occurred_on=occurred_on,
             amount=amount,
-            principal_portion=principal_portion,
-            interest_portion=interest_portion,
+            **_portion_fields(portions),
             note=note,
             recorded_by=recorded_by,
         )
     )
-    if amount == balance.total_outstanding:
-        loan.status = LoanStatus.CLOSED
-        loan.closed_on = occurred_on
-        _save_loan(loan, recorded_by)
+    _close_if_settled(loan, balance.total_outstanding - amount, occurred_on, recorded_by)
     return row
 
 
@@ -368,11 +405,13 @@ def loan_repay(
 def loan_reverse(
     *, transaction: LoanTransaction, recorded_by: AbstractBaseUser, occurred_on: datetime.date, reason: str
 ) -> LoanTransaction:
-    """Cancel a repayment, harvest deduction, waiver or write-off with a reversal entry (same amount and portions).
+    """Cancel a repayment, harvest deduction, waiver or write-off with a reversal entry (same amount and all
+    four portions), so every component of the balance, and with it the days past due, is back where it was
+    without the original. A transaction is reversed at most once.
 
     The original stays in the ledger and counts zero from then on. A loan closed by the payment becomes
     active again; reversing a write-off makes the loan active again. Locks the loan row. Returns the
-    reversal (its `loan` is the updated loan).
+    reversal (its `loan` is the updated loan). Fees and penalties are cancelled with loan_charge_reverse.
     """
     loan = Loan.objects.select_for_update().get(pk=transaction.loan_id)
     original = LoanTransaction.objects.get(pk=transaction.pk)
@@ -404,6 +443,8 @@ def loan_reverse(
                 amount=original.amount,
                 principal_portion=original.principal_portion,
                 interest_portion=original.interest_portion,
+                fee_portion=original.fee_portion,
+                penalty_portion=original.penalty_portion,
                 reverses=original,
                 note=reason.strip(),
                 recorded_by=recorded_by,
@@ -423,7 +464,8 @@ def loan_reverse(
 def loan_write_off(
     *, loan: Loan, recorded_by: AbstractBaseUser, occurred_on: datetime.date, reason: str
 ) -> LoanTransaction:
-    """Write off everything still owed (principal and interest): one write-off transaction, status written off.
+    """Write off everything still owed (principal, interest, fees and penalties): one write-off transaction
+    with those portions, status written off.
 
     Locks the loan row. Returns the transaction (its `loan` is the updated loan).
     """
@@ -444,6 +486,8 @@ def loan_write_off(
             amount=balance.total_outstanding,
             principal_portion=balance.principal_outstanding,
             interest_portion=balance.interest_outstanding,
+            fee_portion=balance.fee_outstanding,
+            penalty_portion=balance.penalty_outstanding,
             note=reason.strip(),
             recorded_by=recorded_by,
         )
@@ -451,3 +495,157 @@ def loan_write_off(
     loan.status = LoanStatus.WRITTEN_OFF
     _save_loan(loan, recorded_by, reason.strip())
     return row
+
+
+@transaction.atomic
+def loan_waive(
+    *,
+    loan: Loan,
+    component: str,
+    amount: Decimal,
+    occurred_on: datetime.date,
+    recorded_by: AbstractBaseUser,
+    reason: str,
+) -> LoanTransaction:
+    """Forgive part or all of the outstanding interest, fees or penalties (`component` "interest", "fee" or
+    "penalty"): one waiver transaction whose only portion is that component. Principal cannot be waived
+    (write the loan off instead).
+
+    The waived amount counts as paid on the oldest instalments first, like any payment of that component.
+    Reversible with loan_reverse. A loan with nothing left outstanding is closed. Locks the loan row.
+    Returns the transaction (its `loan` is the updated loan).
+    """
+    if component not in WAIVABLE_COMPONENTS:
+        raise ValidationError({"component": _("Only interest, fees and penalties can be waived.")})
+    _check_money(amount)
+    loan = _lock(loan)
+    if loan.status != LoanStatus.ACTIVE:
+        raise ValidationError(_("Only an active loan can have amounts waived."))
+    reason = _check_reason(reason)
+    _check_ledger_date(loan, occurred_on)
+    balance = selectors.loan_balance(loan)
+    outstanding = balance.outstanding(component)
+    if amount > outstanding:
+        raise ValidationError(
+            {
+                "amount": _("S/ %(amount)s is more than the %(component)s outstanding, S/ %(outstanding)s.")
+                % {
+                    "amount": amount,
+                    "component": WAIVABLE_NAMES[component],
+                    "outstanding": outstanding,
+                }
+            }
+        )
+    row = _record(
+        LoanTransaction(
+            loan=loan,
+            kind=TransactionKind.WAIVER,
+            occurred_on=occurred_on,
+            amount=amount,
+            **_portion_fields(schedule.Portions(**{component: amount})),
+            note=reason,
+            recorded_by=recorded_by,
+        )
+    )
+    _close_if_settled(loan, balance.total_outstanding - amount, occurred_on, recorded_by)
+    return row
+
+
+@transaction.atomic
+def loan_charge_add(
+    *,
+    loan: Loan,
+    kind: str,
+    amount: Decimal,
+    due_on: datetime.date,
+    reason: str,
+    recorded_by: AbstractBaseUser,
+    occurred_on: datetime.date | None = None,
+) -> LoanCharge:
+    """Charge a fee or a penalty (`kind` "fee" or "penalty") on an active loan, due on `due_on`.
+
+    The charge is owed with the first instalment due on or after `due_on` (after the last instalment it is
+    owed on its own date) and counts in the balance from `occurred_on` (default today), which can be neither
+    in the future nor before the disbursement; `due_on` cannot be before the disbursement either. Append-only:
+    cancel it with loan_charge_reverse. Locks the loan row. Writes one LoanCharge and returns it.
+    """
+    if kind not in CHARGE_KINDS:
+        raise ValidationError({"kind": _("A charge is either a fee or a penalty.")})
+    _check_money(amount)
+    loan = _lock(loan)
+    if loan.status != LoanStatus.ACTIVE:
+        raise ValidationError(_("Fees and penalties can only be charged on an active loan."))
+    reason = _check_reason(reason)
+    occurred_on = occurred_on or timezone.localdate()
+    _check_ledger_date(loan, occurred_on)
+    if due_on < loan.disbursed_on:
+        raise ValidationError({"due_on": _("A charge cannot fall due before the loan was disbursed.")})
+    charge = LoanCharge(
+        loan=loan,
+        kind=kind,
+        amount=amount,
+        due_on=due_on,
+        occurred_on=occurred_on,
+        reason=reason,
+        recorded_by=recorded_by,
+    )
+    charge.full_clean()
+    charge.save()
+    return charge
+
+
+@transaction.atomic
+def loan_charge_reverse(
+    *, charge: LoanCharge, recorded_by: AbstractBaseUser, occurred_on: datetime.date, reason: str
+) -> LoanCharge:
+    """Cancel a fee or penalty charged by mistake with a reversal entry (same kind of row, naming the
+    charge); the charge counts zero from `occurred_on`. A charge is reversed at most once.
+
+    Refused while payments or waivers of that kind of charge would exceed what remains charged without it:
+    reverse those first (the ledger never shows more paid than owed). A loan left with nothing outstanding
+    is closed. Locks the loan row. Returns the reversal entry (its `loan` is the updated loan).
+    """
+    loan = Loan.objects.select_for_update().get(pk=charge.loan_id)
+    original = LoanCharge.objects.get(pk=charge.pk)
+    if original.kind not in CHARGE_KINDS:
+        raise ValidationError(_("A reversal cannot be reversed."))
+    if LoanCharge.objects.filter(reverses=original).exists():
+        raise ValidationError(_("This charge has already been reversed."))
+    if loan.status != LoanStatus.ACTIVE:
+        raise ValidationError(_("Charges can only be reversed on an active loan."))
+    reason = _check_reason(reason)
+    _check_not_future(occurred_on, "occurred_on")
+    if occurred_on < original.occurred_on:
+        raise ValidationError({"occurred_on": _("A reversal cannot be dated before the charge it reverses.")})
+    balance = selectors.loan_balance(loan)
+    if original.kind == ChargeKind.FEE:
+        paid, charged = balance.fee_paid, balance.fee_due_total
+    else:
+        paid, charged = balance.penalty_paid, balance.penalty_due_total
+    if paid > charged - original.amount:
+        raise ValidationError(
+            _(
+                "S/ %(paid)s of this loan's %(kind)s charges has been paid or waived, more than would remain "
+                "charged without this one. Reverse those payments first."
+            )
+            % {"paid": paid, "kind": original.get_kind_display().lower()}
+        )
+    reversal = LoanCharge(
+        loan=loan,
+        kind=ChargeKind.REVERSAL,
+        amount=original.amount,
+        due_on=original.due_on,
+        occurred_on=occurred_on,
+        reason=reason,
+        reverses=original,
+        recorded_by=recorded_by,
+    )
+    reversal.full_clean(validate_unique=False)
+    try:
+        with transaction.atomic():
+            reversal.save()
+    except IntegrityError:
+        # The one-to-one on `reverses` caught a reversal committed by a concurrent request.
+        raise ValidationError(_("This charge has already been reversed.")) from None
+    _close_if_settled(loan, balance.total_outstanding - original.amount, occurred_on, recorded_by)
+    return reversal

@@ -53,6 +53,8 @@ def test_editing_a_loan_in_the_admin_changes_only_its_notes(admin_client, repaid
             "lines-INITIAL_FORMS": "1",
             "instalments-TOTAL_FORMS": "6",
             "instalments-INITIAL_FORMS": "6",
+            "charges-TOTAL_FORMS": "0",
+            "charges-INITIAL_FORMS": "0",
             "transactions-TOTAL_FORMS": "2",
             "transactions-INITIAL_FORMS": "2",
         },
@@ -101,3 +103,25 @@ def test_the_loan_history_names_who_rejected_it_and_why(admin_client, submitted_
     assert response.status_code == 200
     assert "Sin aval de la junta" in response.text
     assert "checker" in response.text
+
+
+def test_the_loan_page_lists_its_charges_and_charges_cannot_be_added_or_edited(admin_client, repaid_loan, maker):
+    fee = services.loan_charge_add(
+        loan=repaid_loan,
+        kind="fee",
+        amount=Decimal("7.50"),
+        due_on=datetime.date(2026, 3, 15),
+        reason="Constancia de deuda",
+        recorded_by=maker,
+        occurred_on=datetime.date(2026, 2, 20),
+    )
+
+    content = admin_client.get(reverse("admin:credit_loan_change", args=[repaid_loan.pk])).text
+
+    assert "Constancia de deuda" in content
+    assert 'name="charges-0-amount"' not in content
+    assert admin_client.get(reverse("admin:credit_loancharge_add")).status_code == 403
+    response = admin_client.post(reverse("admin:credit_loancharge_change", args=[fee.pk]), {"amount": "1.00"})
+    assert response.status_code == 403
+    fee.refresh_from_db()
+    assert fee.amount == Decimal("7.50")

@@ -298,3 +298,32 @@ def test_the_database_checks_portions_to_the_centimo_even_where_decimals_add_in_
             principal_portion=Decimal("12.10"),
             interest_portion=Decimal("3.20"),
         )
+
+
+@pytest.mark.django_db
+def test_bulk_update_and_delete_of_ledger_entries_are_refused():
+    from django.core.exceptions import ValidationError
+
+    from credit.models import LoanCharge, LoanTransaction
+
+    for model in (LoanTransaction, LoanCharge):
+        with pytest.raises(ValidationError, match="append-only"):
+            model.objects.all().update(note="x") if model is LoanTransaction else model.objects.all().update(reason="x")
+        with pytest.raises(ValidationError, match="append-only"):
+            model.objects.all().delete()
+
+
+@pytest.mark.django_db
+def test_on_postgresql_raw_sql_cannot_change_the_ledger(on_postgres, active_loan):
+    from django.db import DatabaseError, connection, transaction
+
+    for sql in (
+        "UPDATE credit_loantransaction SET note = 'x' WHERE loan_id = %s",
+        "DELETE FROM credit_loantransaction WHERE loan_id = %s",
+    ):
+        with pytest.raises(DatabaseError, match="append-only"), transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(sql, [active_loan.pk])
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM pg_trigger WHERE tgname = 'credit_loancharge_append_only'")
+        assert cursor.fetchone()[0] == 1

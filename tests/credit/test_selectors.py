@@ -151,3 +151,28 @@ def test_portfolio_at_risk_takes_two_queries_however_many_loans(count, make_acti
         par = selectors.portfolio_at_risk(AS_OF)
 
     assert par == D("1.0000")
+
+
+@pytest.mark.parametrize("count", [1, 20])
+def test_portfolio_at_risk_reads_charges_in_one_more_query_only_when_there_are_any(
+    count, make_active_loan, maker, django_assert_num_queries
+):
+    for _index in range(count):
+        loan = make_active_loan()
+        repay(loan, "424.00", maker)  # on time on 1 April (next due 15 April)
+        services.loan_charge_add(
+            loan=loan,
+            kind="penalty",
+            amount=D("2.00"),
+            due_on=datetime.date(2026, 2, 15),
+            reason="Mora",
+            recorded_by=maker,
+            occurred_on=datetime.date(2026, 3, 1),
+        )
+
+    # 1: active loans with their ledger sums (and whether they have charges); 2: their instalments; 3: their
+    # charges. The unpaid penalty, owed with instalment 1 (15 February), makes each loan 45 days late.
+    with django_assert_num_queries(3):
+        par = selectors.portfolio_at_risk(AS_OF)
+
+    assert par == D("1.0000")
