@@ -149,3 +149,38 @@ class WithdrawForm(forms.Form):
 
     # member_withdraw names its reason field after the model.
     SERVICE_FIELDS = {"withdrawal_reason": "reason"}
+
+
+class GeometryForm(forms.Form):
+    """A farm's geometry pasted (GeoJSON, KML or GPX text), uploaded (also KMZ), or drawn on the map (the
+    page's script writes GeoJSON into `text` and sets `drawn`). members.geo_formats reads it and
+    members.eudr checks and saves it."""
+
+    text = forms.CharField(
+        label=_("GeoJSON, KML or GPX"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 8, "spellcheck": "false", "autocomplete": "off"}),
+        help_text=_("Coordinates in WGS84 decimal degrees with at least 6 decimals; GeoJSON is [longitude, latitude]."),
+    )
+    file = forms.FileField(
+        label=_("or upload a file"),
+        required=False,
+        widget=forms.ClearableFileInput(attrs={"accept": ".geojson,.json,.kml,.kmz,.gpx"}),
+    )
+    drawn = forms.BooleanField(required=False, widget=forms.HiddenInput)
+
+    def clean(self) -> dict:
+        from members.geo_formats import MAX_UPLOAD_BYTES
+
+        data = super().clean()
+        upload = data.get("file")
+        if upload is not None and upload.size > MAX_UPLOAD_BYTES:
+            raise forms.ValidationError(_("The file is larger than 5 MB."))
+        if upload is None and not (data.get("text") or "").strip():
+            raise forms.ValidationError(_("Paste a geometry, upload a file or draw the boundary on the map."))
+        return data
+
+    def content(self) -> str | bytes:
+        """The uploaded file's bytes when there is one, else the pasted text."""
+        upload = self.cleaned_data.get("file")
+        return upload.read() if upload is not None else self.cleaned_data["text"]

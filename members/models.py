@@ -201,6 +201,13 @@ class Farm(TimeStampedModel):
 
     UNIT_KG = {"kg": Decimal("1"), "qq": Decimal("46"), "bag69": Decimal("69")}
 
+    class GeometrySource(models.TextChoices):
+        GEOJSON = "geojson", _("GeoJSON")
+        KML = "kml", _("KML")
+        GPX = "gpx", _("GPX")
+        DRAWN = "drawn", _("Drawn on the map")
+        WALKED = "walked", _("Walked with a phone")
+
     member = models.ForeignKey(Member, verbose_name=_("member"), on_delete=models.PROTECT, related_name="farms")
     name = models.CharField(_("name"), max_length=120)
     region = models.ForeignKey(Region, verbose_name=_("region"), on_delete=models.PROTECT, related_name="farms")
@@ -251,6 +258,41 @@ class Farm(TimeStampedModel):
         _("production unit"), max_length=10, choices=ProductionUnit.choices, default=ProductionUnit.KG
     )
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.ACTIVE)
+    # EUDR geolocation: written only by members.eudr.farm_set_geometry, in step with `boundary` and the
+    # point, after the EUDR checks (members.geometry.eudr_geometry_problems).
+    geometry_source = models.CharField(
+        _("geometry source"), max_length=10, choices=GeometrySource.choices, blank=True, default=""
+    )
+    geometry_recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("geometry recorded by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    geometry_recorded_at = models.DateTimeField(_("geometry recorded at"), null=True, blank=True)
+    boundary_area_ha = models.DecimalField(
+        _("measured area (ha)"),
+        max_digits=10,
+        decimal_places=4,
+        null=True,
+        blank=True,
+        help_text=_("Geodesic area of the checked boundary (WGS84 ellipsoid)."),
+    )
+    area_flagged = models.BooleanField(
+        _("area to review"),
+        default=False,
+        help_text=_(
+            "When the geometry was recorded, its measured area differed from the declared hectares by more "
+            "than 20%. The EUDR status compares the current hectares."
+        ),
+    )
+    # The boundary's bounding box in degrees, for the indexed overlap search (members.eudr.overlapping_farms).
+    bbox_min_lon = models.FloatField(_("boundary west edge"), null=True, blank=True)
+    bbox_min_lat = models.FloatField(_("boundary south edge"), null=True, blank=True)
+    bbox_max_lon = models.FloatField(_("boundary east edge"), null=True, blank=True)
+    bbox_max_lat = models.FloatField(_("boundary north edge"), null=True, blank=True)
     history = HistoricalRecords()
 
     class Meta:
@@ -274,6 +316,22 @@ class Farm(TimeStampedModel):
             models.CheckConstraint(condition=Q(status__in=["active", "retired"]), name="members_farm_status_valid"),
             models.UniqueConstraint(fields=["member", "name"], name="members_farm_name_unique_per_member"),
             *_coordinates_constraints("members_farm"),
+            models.CheckConstraint(
+                condition=Q(bbox_min_lon__isnull=True, bbox_min_lat__isnull=True, bbox_max_lon__isnull=True)
+                & Q(bbox_max_lat__isnull=True, boundary_area_ha__isnull=True)
+                | Q(bbox_min_lon__isnull=False, bbox_min_lat__isnull=False, bbox_max_lon__isnull=False)
+                & Q(bbox_max_lat__isnull=False, boundary__isnull=False)
+                & Q(
+                    bbox_min_lon__lte=F("bbox_max_lon"),
+                    bbox_min_lat__lte=F("bbox_max_lat"),
+                    boundary_area_ha__gt=0,
+                ),
+                name="members_farm_checked_boundary_complete",
+            ),
+        ]
+        indexes = [
+            # The overlap search: a range on the west edge, then the south edge, read from the index.
+            models.Index(fields=["bbox_min_lon", "bbox_min_lat"], name="members_farm_bbox_idx"),
         ]
 
     def __str__(self) -> str:
@@ -490,3 +548,83 @@ class VisitPhoto(models.Model):
 
     def __str__(self) -> str:
         return f"{self.visit} – {self.position}"
+
+
+# -- EUDR ------------------------------------------------------------------------------------------------
+
+
+class FarmOverlap(models.Model):
+    """Two farms whose boundaries overlap by more than the tolerance (members.eudr.OVERLAP_MIN_HA and
+    OVERLAP_SHARE). Derived data: stored in both directions, and rewritten by farm_set_geometry for the
+    farm whose geometry changes, so both farms are flagged for review until one of them is corrected."""
+
+    farm = models.ForeignKey(Farm, verbose_name=_("farm"), on_delete=models.CASCADE, related_name="overlaps")
+    other_farm = models.ForeignKey(Farm, verbose_name=_("other farm"), on_delete=models.CASCADE, related_name="+")
+    overlap_ha = models.DecimalField(_("overlap (ha)"), max_digits=10, decimal_places=4)
+    detected_at = models.DateTimeField(_("detected at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("farm overlap")
+        verbose_name_plural = _("farm overlaps")
+        ordering = ["farm", "-overlap_ha"]
+        constraints = [
+            models.UniqueConstraint(fields=["farm", "other_farm"], name="members_farmoverlap_unique_pair"),
+            models.CheckConstraint(condition=~Q(farm=F("other_farm")), name="members_farmoverlap_two_farms"),
+            models.CheckConstraint(condition=Q(overlap_ha__gt=0), name="members_farmoverlap_area_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.farm_id} ∩ {self.other_farm_id}: {self.overlap_ha} ha"
+
+
+class LandUse2020(models.TextChoices):
+    """Land use of a plot on the EUDR cut-off date, 31 December 2020."""
+
+    COFFEE_COCOA_AGROFORESTRY = "coffee_cocoa_agroforestry", _("Already coffee or cocoa (agroforestry)")
+    OTHER_AGRICULTURE = "other_agriculture", _("Other agriculture")
+    PASTURE = "pasture", _("Pasture")
+    FOREST = "forest", _("Forest")
+    OTHER = "other", _("Other")
+
+
+class FarmDeforestationDeclaration(TimeStampedModel):
+    """The cooperative's declaration of a plot's land use on 31 December 2020 (the EUDR cut-off date), with
+    the evidence it rests on. A plot that was forest then is not deforestation-free: not EUDR-ready.
+    One per farm, replaced by members.eudr.farm_declare_land_use; earlier versions stay in the history
+    (the EUDR keeps records 5 years)."""
+
+    farm = models.OneToOneField(
+        Farm, verbose_name=_("farm"), on_delete=models.PROTECT, related_name="deforestation_declaration"
+    )
+    land_use_2020 = models.CharField(_("land use on 31 December 2020"), max_length=30, choices=LandUse2020.choices)
+    evidence_note = models.TextField(
+        _("evidence"),
+        help_text=_("What the declaration rests on: satellite images seen, documents, neighbours' testimony."),
+    )
+    declared_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("declared by"), on_delete=models.PROTECT, related_name="+"
+    )
+    declared_on = models.DateField(_("declared on"))
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("deforestation-free declaration")
+        verbose_name_plural = _("deforestation-free declarations")
+        ordering = ["farm"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(
+                    land_use_2020__in=["coffee_cocoa_agroforestry", "other_agriculture", "pasture", "forest", "other"]
+                ),
+                name="members_declaration_land_use_valid",
+            ),
+            models.CheckConstraint(condition=~Q(evidence_note=""), name="members_declaration_evidence_given"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.farm_id}: {self.get_land_use_2020_display()}"
+
+    def clean(self) -> None:
+        super().clean()
+        if self.declared_on and self.declared_on > timezone.localdate():
+            raise ValidationError({"declared_on": _("The declaration date cannot be in the future.")})

@@ -25,7 +25,8 @@ from cooperative.api.serializers import SummaryParamsSerializer, SummarySerializ
 from cooperative.api.views import ScopedApiMixin
 from cooperative.models import AllianceProgram, Crop, ProgramEnrollment, Region
 from cooperative.selectors import ZERO, DashboardFigures, dashboard_figures
-from members.models import Farm
+from members.eudr import EudrReadiness, eudr_readiness
+from members.models import Farm, Member
 
 # Standards reported as historical: UTZ merged into Rainforest Alliance (2018) and certifies nothing new.
 HISTORICAL_STANDARDS = {StandardCode.UTZ}
@@ -69,8 +70,10 @@ class SummaryView(ScopedApiMixin, APIView):
     """Members, farms, certifications, credit and visits of the client's members, narrowed by the filters.
 
     The period (`from`, `to`) bounds the visits; the other figures are the records' current state.
-    Bad parameters answer 400 naming the parameter. Cost: dashboard_figures (17 queries), plus one for
-    a `program` or `region` filter each, besides authentication and the request log.
+    `eudr` is the EUDR readiness of the active farms of the same members (members.eudr.eudr_readiness).
+    Bad parameters answer 400 naming the parameter. Cost: dashboard_figures (17 queries) and
+    eudr_readiness (2), plus one for a `program` or `region` filter each, besides authentication and
+    the request log.
     """
 
     pagination_class = None
@@ -107,6 +110,12 @@ class SummaryView(ScopedApiMixin, APIView):
             regions=regions, members=members, as_of=today, visits_period=(period_from, period_to)
         )
         data = summary_data(figures, period=(period_from, period_to), crop=crop)
+        eudr_farms = Farm.objects.filter(
+            member__region__in=regions, member__status=Member.Status.ACTIVE, member__in=members
+        )
+        if crop:
+            eudr_farms = eudr_farms.filter(crop=crop)
+        data["eudr"] = eudr_summary(eudr_readiness(farms_queryset=eudr_farms, programs=self.scope.programs()))
         return Response(SummarySerializer(data).data)
 
     def _program(self, value: str) -> AllianceProgram:
@@ -122,6 +131,24 @@ class SummaryView(ScopedApiMixin, APIView):
         if region is None:
             raise serializers.ValidationError({"region": [_("Unknown region, or outside your regions.")]})
         return region
+
+
+def eudr_summary(readiness: EudrReadiness) -> dict:
+    """The summary's `eudr` part: farms, located and ready, in total, per region and per program."""
+    return {
+        "farms": readiness.total,
+        "located": readiness.located,
+        "ready": readiness.ready,
+        "ready_percent": readiness.ready_percent,
+        "by_region": [
+            {"region": row.key, "farms": row.total, "located": row.located, "ready": row.ready}
+            for row in readiness.by_region
+        ],
+        "by_program": [
+            {"program": row.key, "farms": row.total, "located": row.located, "ready": row.ready}
+            for row in readiness.by_program
+        ],
+    }
 
 
 def summary_data(figures: DashboardFigures, *, period: tuple[datetime.date, datetime.date], crop: str | None) -> dict:

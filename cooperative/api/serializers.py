@@ -143,6 +143,28 @@ class SummaryPeriodSerializer(serializers.Serializer):
         return {"from": serializers.DateField(), "to": serializers.DateField()}
 
 
+class EudrReadinessRowSerializer(serializers.Serializer):
+    farms = serializers.IntegerField(help_text="Active farms.")
+    located = serializers.IntegerField(
+        help_text="With a valid EUDR geolocation (a checked polygon, or a point ≤ 4 ha)."
+    )
+    ready = serializers.IntegerField(help_text="EUDR-ready: located, not flagged, declared deforestation-free.")
+
+
+class EudrRegionReadinessSerializer(EudrReadinessRowSerializer):
+    region = serializers.CharField(help_text="The plots' region.")
+
+
+class EudrProgramReadinessSerializer(EudrReadinessRowSerializer):
+    program = serializers.CharField(help_text="Program code (members enrolled, active or completed).")
+
+
+class SummaryEudrSerializer(EudrReadinessRowSerializer):
+    ready_percent = serializers.IntegerField(allow_null=True, help_text="Whole percent; null without farms.")
+    by_region = EudrRegionReadinessSerializer(many=True)
+    by_program = EudrProgramReadinessSerializer(many=True)
+
+
 class SummarySerializer(serializers.Serializer):
     as_of = serializers.DateField()
     period = SummaryPeriodSerializer()
@@ -151,3 +173,4 @@ class SummarySerializer(serializers.Serializer):
     certifications = CertificationCountSerializer(many=True)
     credit = SummaryCreditSerializer()
     visits = SummaryVisitsSerializer()
+    eudr = SummaryEudrSerializer(help_text="EUDR geolocation readiness of the active farms (members.eudr).")

@@ -2,9 +2,10 @@
 
 from django.urls import path
 
-from cooperative.api import reports
+from cooperative.api import eudr, reports
 
 urlpatterns = [
+    path("eudr/geojson/", eudr.EudrGeoJsonView.as_view(), name="api-eudr-geojson"),
     path("reports/summary/", reports.SummaryView.as_view(), name="api-report-summary"),
     path("schema/", reports.SchemaView.as_view(), name="api-schema"),
     path("docs/", reports.DocsView.as_view(url_name="api-schema"), name="api-docs"),

@@ -124,6 +124,7 @@ def test_hectares_are_numbers_in_the_xlsx(manager_client, cooperative):
     assert isinstance(rows[1][-1], float)
 
 
+@pytest.mark.spanish
 @pytest.mark.parametrize("file_format", ["csv", "xlsx"])
 def test_the_file_is_named_with_todays_date(manager_client, file_format):
     response = export(manager_client, file_format)

@@ -196,6 +196,7 @@ def test_the_manager_cannot_change_a_member_or_farm_outside_their_regions(manage
     assert Farm.objects.count() == 1
 
 
+@pytest.mark.spanish
 def test_pages_render_in_spanish_by_default(manager_client, farm):
     response = manager_client.get(reverse("member_list"))
 

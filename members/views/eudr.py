@@ -1,0 +1,424 @@
+"""EUDR pages: a farm's geometry (paste, upload, draw; preview; save) and its deforestation-free
+declaration; the walked boundary in the field app; the export for the EU information system; the map.
+
+Roles (members.eudr): managers and technicians record geometries and declarations for the farms of their
+regions; managers export; managers, technicians and ICS coordinators read the map. Another role: 403; a
+farm outside the user's regions: 404. Writes go through members.eudr's services.
+"""
+
+import json
+from decimal import Decimal, InvalidOperation
+
+from django import forms
+from django.conf import settings
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import FileResponse, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from cooperative.access import has_role, role_required
+from cooperative.models import AllianceProgram, Region
+from cooperative.selectors import programs_in_scope, regions_in_scope
+from members import eudr
+from members.forms import DateInput, GeometryForm, add_service_errors
+from members.geo_formats import ParsedGeometry, geometry_text, line_to_ring, parse_geometry
+from members.geometry import swap_coordinates
+from members.models import Farm, FarmDeforestationDeclaration
+from members.selectors import farms_in_scope
+from members.views.field import field_strings
+
+# -- forms of these pages ---------------------------------------------------------------------------------
+
+
+class DeclarationForm(forms.ModelForm):
+    """The deforestation-free declaration; members.eudr.farm_declare_land_use validates and writes."""
+
+    class Meta:
+        model = FarmDeforestationDeclaration
+        fields = ["land_use_2020", "evidence_note", "declared_on"]
+        widgets = {"declared_on": DateInput(), "evidence_note": forms.Textarea(attrs={"rows": 3})}
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["declared_on"].initial = timezone.localdate
+
+    def _post_clean(self) -> None:
+        """Model validation is the service's job."""
+
+
+class ExportForm(forms.Form):
+    """The export's selection, within the manager's regions (GET parameters)."""
+
+    program = forms.ModelChoiceField(
+        label=gettext_lazy("Program"), queryset=AllianceProgram.objects.none(), required=False
+    )
+    region = forms.ModelChoiceField(label=gettext_lazy("Region"), queryset=Region.objects.none(), required=False)
+    farms = forms.CharField(
+        label=gettext_lazy("Farm ids"),
+        required=False,
+        help_text=gettext_lazy("Optional: farm ids separated by commas or spaces."),
+    )
+    delivered_from = forms.DateField(label=gettext_lazy("Delivered from"), required=False, widget=DateInput())
+    delivered_to = forms.DateField(label=gettext_lazy("Delivered until"), required=False, widget=DateInput())
+    producer_name = forms.BooleanField(
+        label=gettext_lazy("Include the producer's name (only for members who consented to share it)"),
+        required=False,
+    )
+
+    def __init__(self, *args, programs, regions, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["program"].queryset = programs
+        self.fields["region"].queryset = regions
+
+    def clean_farms(self) -> tuple[int, ...]:
+        try:
+            return eudr.parse_farm_ids(self.cleaned_data.get("farms") or "")
+        except ValueError as exc:
+            raise forms.ValidationError(str(exc)) from None
+
+    def clean(self) -> dict:
+        data = super().clean()
+        start, end = data.get("delivered_from"), data.get("delivered_to")
+        if start and end and start > end:
+            self.add_error("delivered_from", _("The first day must not be after the last."))
+        return data
+
+    def selection(self) -> eudr.EudrSelection:
+        data = self.cleaned_data
+        return eudr.EudrSelection(
+            program=data.get("program"),
+            region=data.get("region"),
+            farm_ids=data.get("farms") or (),
+            delivered_from=data.get("delivered_from"),
+            delivered_to=data.get("delivered_to"),
+        )
+
+
+# -- helpers ----------------------------------------------------------------------------------------------
+
+
+def map_settings() -> dict:
+    """Tiles only when settings.MAP_TILE_URL names a tile server; without, the map draws the plots on a plain
+    background with a scale (field offices often have no connection to a tile server)."""
+    return {
+        "tileUrl": getattr(settings, "MAP_TILE_URL", "") or "",
+        "tileAttribution": getattr(settings, "MAP_TILE_ATTRIBUTION", "") or "",
+    }
+
+
+def map_strings() -> dict:
+    return {
+        "ready": _("Ready"),
+        "missing_geometry": _("Missing geometry"),
+        "flagged": _("To review"),
+        "truncated": _("Only the first %(limit)d farms are shown: zoom in to see the others.")
+        % {"limit": eudr.MAP_FEATURE_LIMIT},
+        "loadFailed": _("The farms could not be loaded."),
+        "draw": _("Draw the boundary"),
+        "undo": _("Undo last point"),
+        "finish": _("Finish the boundary"),
+        "clear": _("Clear"),
+        "drawHelp": _("Click the corners in order around the plot, then “Finish the boundary”."),
+        "needThree": _("A boundary needs at least 3 corners."),
+        "geometryPage": _("Geometry"),
+        "current": _("Current geometry"),
+        "preview": _("Preview"),
+    }
+
+
+def _geometry_codes(error: ValidationError) -> set[str]:
+    errors = error.error_dict.get("geometry", []) if hasattr(error, "error_dict") else error.error_list
+    return {item.code for item in errors if item.code}
+
+
+def _farm_for_editing(request: HttpRequest, pk: int) -> Farm:
+    return get_object_or_404(farms_in_scope(request.user, eudr.EUDR_EDITORS).select_related("region"), pk=pk)
+
+
+def _farm_status(farm: Farm) -> tuple[str, list[str]]:
+    """The farm's EUDR status and reasons. Two queries (the farm with its status, its overlaps)."""
+    annotated = (
+        eudr.with_eudr_status(Farm.objects.filter(pk=farm.pk).select_related("member"))
+        .prefetch_related(eudr.overlaps_prefetch())
+        .get()
+    )
+    return annotated.eudr_status, eudr.eudr_reasons(annotated)
+
+
+def _farm_geometry(farm: Farm) -> dict | None:
+    if farm.boundary:
+        return farm.boundary
+    if farm.latitude is not None:
+        return {"type": "Point", "coordinates": [float(farm.longitude), float(farm.latitude)]}
+    return None
+
+
+# -- a farm's geometry --------------------------------------------------------------------------------------
+
+
+@role_required(eudr.EUDR_EDITORS)
+@require_http_methods(["GET", "POST"])
+def farm_geometry(request: HttpRequest, pk: int) -> HttpResponse:
+    """Paste, upload or draw the farm's geometry; "Preview" checks it (nothing saved), "Save" stores it.
+
+    A refusal is explained under the input; coordinates given as [latitude, longitude] get a "Swap and
+    retry" button carrying the swapped geometry.
+    """
+    farm = _farm_for_editing(request, pk)
+    form = GeometryForm(request.POST or None, request.FILES or None)
+    preview = None
+    swapped_text = None
+    if request.method == "POST" and form.is_valid():
+        parsed: ParsedGeometry | None = None
+        try:
+            parsed = parse_geometry(form.content())
+            source = (
+                Farm.GeometrySource.DRAWN
+                if form.cleaned_data["drawn"] and parsed.format == "geojson"
+                else Farm.GeometrySource(parsed.format)
+            )
+            if request.POST.get("action") == "save":
+                check = eudr.farm_set_geometry(
+                    farm=farm, geometry=parsed.geometry, source=source, recorded_by=request.user
+                )
+                messages.success(request, _("The geometry of %(farm)s was saved.") % {"farm": farm.name})
+                for warning in check.warnings:
+                    messages.warning(request, warning)
+                return redirect("farm_geometry", pk=farm.pk)
+            preview = eudr.farm_geometry_check(farm=farm, geometry=parsed.geometry)
+        except ValidationError as error:
+            if hasattr(error, "error_dict"):
+                add_service_errors(form, error, renamed={"geometry": "text"})
+            else:
+                form.add_error("text", error)
+            if parsed is not None and "swapped" in _geometry_codes(error):
+                swapped_text = geometry_text(swap_coordinates(parsed.geometry))
+    return _geometry_page(request, farm, form, preview=preview, swapped_text=swapped_text)
+
+
+def _geometry_page(
+    request: HttpRequest,
+    farm: Farm,
+    form: GeometryForm,
+    *,
+    declaration_form: "DeclarationForm | None" = None,
+    preview: eudr.GeometryCheck | None = None,
+    swapped_text: str | None = None,
+) -> HttpResponse:
+    status, reasons = _farm_status(farm)
+    try:
+        declaration = farm.deforestation_declaration
+    except FarmDeforestationDeclaration.DoesNotExist:
+        declaration = None
+    context = {
+        "farm": farm,
+        "form": form,
+        "preview": preview,
+        "swapped_text": swapped_text,
+        "status": status,
+        "status_label": eudr.EudrStatus(status).label,
+        "reasons": reasons,
+        "declaration": declaration,
+        "declaration_form": declaration_form or DeclarationForm(instance=declaration),
+        "map_config": {
+            **map_settings(),
+            "mode": "farm",
+            "farmId": farm.pk,
+            "dataUrl": reverse("eudr_map_data"),
+            "current": _farm_geometry(farm),
+            "preview": preview.geometry if preview else None,
+            "strings": map_strings(),
+        },
+    }
+    return render(request, "members/eudr/farm_geometry.html", context)
+
+
+@role_required(eudr.EUDR_EDITORS)
+@require_POST
+def farm_declaration(request: HttpRequest, pk: int) -> HttpResponse:
+    farm = _farm_for_editing(request, pk)
+    form = DeclarationForm(request.POST)
+    if form.is_valid():
+        try:
+            eudr.farm_declare_land_use(farm=farm, declared_by=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(
+                request, _("The deforestation-free declaration of %(farm)s was saved.") % {"farm": farm.name}
+            )
+            return redirect("farm_geometry", pk=farm.pk)
+    return _geometry_page(request, farm, GeometryForm(), declaration_form=form)
+
+
+# -- the field app: walking the boundary ----------------------------------------------------------------------
+
+
+def walk_strings() -> dict:
+    return {
+        "start": _("Start walking"),
+        "stop": _("Stop"),
+        "resume": _("Continue"),
+        "points": _("Points recorded"),
+        "accuracy": _("Accuracy"),
+        "toStart": _("Distance to the starting point"),
+        "poorAccuracy": _("Waiting for a better GPS signal (accuracy over %(max)d m)…") % {"max": 30},
+        "denied": _("The position could not be read: allow location for this site and turn on the GPS."),
+        "unsupported": _("This phone's browser cannot give the position."),
+        "offline": _(
+            "No connection: the boundary needs a connection to be sent. The points stay on this phone; send "
+            "them when you are back online."
+        ),
+        "needThree": _("Walk at least 3 corners of the plot before sending."),
+        "confirmDiscard": _("Discard the points recorded for this farm?"),
+        "kept": _("Points kept on this phone from an earlier walk"),
+    }
+
+
+@role_required(eudr.EUDR_EDITORS)
+@require_http_methods(["GET", "POST"])
+def field_boundary_walk(request: HttpRequest, pk: int) -> HttpResponse:
+    """Walk around the plot with the phone: static/js/boundary_walk.js records the positions (watchPosition)
+    and keeps them on the phone; "Send" posts them here (a connection is needed). The line becomes the
+    boundary when it ends within 25 m of its start, checked and saved like any geometry."""
+    farm = get_object_or_404(farms_in_scope(request.user, eudr.EUDR_EDITORS).select_related("region"), pk=pk)
+    errors: list[str] = []
+    positions_text = ""
+    if request.method == "POST":
+        positions_text = request.POST.get("positions", "")
+        try:
+            geometry = _walked_geometry(positions_text)
+            check = eudr.farm_set_geometry(
+                farm=farm, geometry=geometry, source=Farm.GeometrySource.WALKED, recorded_by=request.user
+            )
+        except ValidationError as error:
+            errors = list(error.messages)
+        else:
+            messages.success(
+                request,
+                _("The walked boundary of %(farm)s was saved: %(area)s ha measured.")
+                % {"farm": farm.name, "area": check.area_ha.quantize(Decimal("0.01"))},
+            )
+            for warning in check.warnings:
+                messages.warning(request, warning)
+            return redirect(reverse("field_boundary_walk", args=[farm.pk]) + "?saved=1")
+    context = {
+        "farm": farm,
+        "errors": errors,
+        "positions_text": positions_text,
+        "saved": request.GET.get("saved") == "1",
+        "walk_strings": walk_strings(),
+        "field_strings": field_strings(),
+    }
+    return render(request, "members/eudr/field_boundary_walk.html", context)
+
+
+def _walked_geometry(text: str) -> dict:
+    """The posted positions ([[longitude, latitude, accuracy], ...], numbers as written) as a Polygon."""
+    try:
+        positions = json.loads(text, parse_float=Decimal, parse_int=Decimal)
+        line = [[Decimal(position[0]), Decimal(position[1])] for position in positions]
+    except (ValueError, TypeError, IndexError, KeyError, InvalidOperation):
+        raise ValidationError(_("No walked positions were received: walk the boundary and send it again.")) from None
+    if len(line) < 3:
+        raise ValidationError(_("Walk at least 3 corners of the plot before sending."))
+    return {"type": "Polygon", "coordinates": [line_to_ring(line)]}
+
+
+# -- the export ----------------------------------------------------------------------------------------------
+
+
+@role_required(eudr.EUDR_EXPORTERS)
+@require_GET
+def eudr_export(request: HttpRequest) -> HttpResponse:
+    """Choose farms (program, region, ids, delivery period); see which are ready and why the others are
+    not; download the GeoJSON (a ZIP of several files when one would pass 25 MB). Reading only: GET."""
+    regions = regions_in_scope(request.user, eudr.EUDR_EXPORTERS)
+    form = ExportForm(request.GET or None, programs=programs_in_scope(regions), regions=regions)
+    preview = None
+    if form.is_valid():
+        farms = Farm.objects.filter(member__region__in=regions)  # farms_in_scope, without a second scope query
+        if "download" in request.GET:
+            export = eudr.eudr_export_build(
+                farms_queryset=farms,
+                selection=form.selection(),
+                producer_name=form.cleaned_data["producer_name"],
+            )
+            return FileResponse(
+                export.file, as_attachment=True, filename=export.filename, content_type=export.content_type
+            )
+        preview = eudr.eudr_export_preview(farms_queryset=farms, selection=form.selection())
+    return render(request, "members/eudr/export.html", {"form": form, "preview": preview})
+
+
+# -- the map ----------------------------------------------------------------------------------------------------
+
+
+@role_required(eudr.EUDR_MAP_READERS)
+@require_GET
+def eudr_map(request: HttpRequest) -> HttpResponse:
+    """The farms on a map, coloured by EUDR status (data from eudr_map_data); without JavaScript, the
+    readiness table. Cost: the scope, and eudr_readiness (2 queries)."""
+    regions = regions_in_scope(request.user, eudr.EUDR_MAP_READERS)
+    readiness = eudr.eudr_readiness(
+        farms_queryset=eudr.readiness_farms(regions=regions), programs=programs_in_scope(regions)
+    )
+    # The geometry page's URL for any farm id, for the popups of users who may record geometries.
+    edit_url = reverse("farm_geometry", args=[0]).replace("/0/", "/{id}/")
+    config = {
+        **map_settings(),
+        "mode": "overview",
+        "dataUrl": reverse("eudr_map_data"),
+        "editUrl": edit_url if has_role(request.user, eudr.EUDR_EDITORS) else "",
+        "strings": map_strings(),
+    }
+    return render(request, "members/eudr/map.html", {"eudr_readiness": readiness, "map_config": config})
+
+
+def _bbox(value: str) -> tuple[float, float, float, float] | None:
+    parts = value.split(",")
+    if len(parts) != 4:
+        return None
+    try:
+        west, south, east, north = (float(part) for part in parts)
+    except ValueError:
+        return None
+    if not all(-180 <= x <= 180 for x in (west, east)) or not all(-90 <= y <= 90 for y in (south, north)):
+        return None
+    if west > east or south > north:
+        return None
+    return west, south, east, north
+
+
+@role_required(eudr.EUDR_MAP_READERS)
+@require_GET
+def eudr_map_data(request: HttpRequest) -> JsonResponse:
+    """GeoJSON FeatureCollection of the farms in the user's regions, with status and reasons; `bbox`
+    (west,south,east,north) narrows to the map's view, `exclude` leaves one farm out (the geometry page
+    shows it itself). At most MAP_FEATURE_LIMIT features (`truncated` says when more match). A bad
+    `bbox` answers 400. Cost: 4 queries besides the session (user's roles, the scope, farms, overlaps)."""
+    bbox = None
+    if request.GET.get("bbox"):
+        bbox = _bbox(request.GET["bbox"])
+        if bbox is None:
+            return JsonResponse({"bbox": [_("Give west,south,east,north in decimal degrees.")]}, status=400)
+    exclude = request.GET.get("exclude", "")
+    result = eudr.eudr_map_features(
+        farms_queryset=farms_in_scope(request.user, eudr.EUDR_MAP_READERS),
+        bbox=bbox,
+        exclude_pk=int(exclude) if exclude.isascii() and exclude.isdigit() and len(exclude) < 18 else None,
+    )
+    return JsonResponse(
+        {
+            "type": "FeatureCollection",
+            "features": result.features,
+            "truncated": result.truncated,
+            "limit": eudr.MAP_FEATURE_LIMIT,
+        },
+        json_dumps_params={"ensure_ascii": False},
+    )
