@@ -9,6 +9,41 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 
+class AppendOnlyQuerySet(models.QuerySet):
+    """Rows that are only ever inserted (ledgers, event logs). Bulk update() and delete() raise, as the
+    models' save() and delete() do for one row; on PostgreSQL a trigger also refuses UPDATE and DELETE
+    in SQL (see the append_only migrations)."""
+
+    def update(self, **kwargs):
+        raise ValidationError(_("These records are append-only: they cannot be changed."))
+
+    def delete(self):
+        raise ValidationError(_("These records are append-only: they cannot be deleted."))
+
+
+# PostgreSQL: one trigger function shared by the append-only tables (installed by their migrations).
+APPEND_ONLY_FUNCTION_SQL = """
+CREATE OR REPLACE FUNCTION cooperative_append_only() RETURNS trigger AS $$
+BEGIN
+    RAISE EXCEPTION 'Table % is append-only: % refused', TG_TABLE_NAME, TG_OP
+        USING ERRCODE = 'integrity_constraint_violation';
+END
+$$ LANGUAGE plpgsql;
+"""
+
+
+def append_only_trigger_sql(table: str) -> tuple[str, str]:
+    """(install, remove) SQL of the trigger refusing UPDATE and DELETE on `table` (PostgreSQL only)."""
+    name = f"{table}_append_only"
+    install = (
+        APPEND_ONLY_FUNCTION_SQL
+        + f"DROP TRIGGER IF EXISTS {name} ON {table};"
+        + f"CREATE TRIGGER {name} BEFORE UPDATE OR DELETE ON {table} "
+        + "FOR EACH ROW EXECUTE FUNCTION cooperative_append_only();"
+    )
+    return install, f"DROP TRIGGER IF EXISTS {name} ON {table};"
+
+
 class TimeStampedModel(models.Model):
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)

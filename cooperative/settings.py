@@ -137,6 +137,13 @@ LOGOUT_REDIRECT_URL = "login"
 
 COOPERATIVE_NAME = env_str("COOPERATIVE_NAME", "Cooperativa Bio Azul")
 
+# Maps (EUDR): a tile server URL such as https://tile.openstreetmap.org/{z}/{x}/{y}.png (respect its usage
+# policy) and its attribution; empty = no tiles (the farms are drawn on a plain background).
+MAP_TILE_URL = env_str("MAP_TILE_URL", "")
+MAP_TILE_ATTRIBUTION = env_str("MAP_TILE_ATTRIBUTION", "")
+# EUDR GeoJSON export: a statement file may be at most 25 MB; larger selections are split (ZIP).
+EUDR_EXPORT_MAX_FILE_BYTES = env_int("EUDR_EXPORT_MAX_FILE_BYTES", 25_000_000)
+
 # Partner API: partners send "Authorization: Bearer <token>"; staff may use their session (CSRF enforced).
 # API_THROTTLE_RATE: requests per token (or staff user), "<count>/<second|minute|hour|day>".
 API_THROTTLE_RATE = env_str("API_THROTTLE_RATE", "120/minute")

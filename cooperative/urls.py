@@ -25,6 +25,7 @@ urlpatterns = [
     path("credit/", include("credit.urls_portfolio")),
     path("credit/", include("credit.urls")),
     path("deliveries/", include("deliveries.urls")),
+    path("", include("members.urls_eudr")),
     path("", include("members.urls")),
     path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),

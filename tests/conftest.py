@@ -9,6 +9,9 @@ def english_messages(request):
     if request.node.get_closest_marker("spanish"):
         yield
         return
+    if "client" in request.fixturenames:
+        # Pages answer in the request's language (Spanish unless asked): the test client asks for English.
+        request.getfixturevalue("client").defaults.setdefault("HTTP_ACCEPT_LANGUAGE", "en")
     with translation.override("en"):
         yield
 
@@ -88,11 +91,15 @@ def demo_data(django_db_setup, django_db_blocker):
 
 @pytest.fixture
 def reference_data(transactional_db):
-    """Regions and standards for tests that commit (transaction=True): flushing after such a test empties
-    the tables the seed migrations filled, so they are seeded again here (idempotent)."""
+    """Regions, standards and checklists for tests that commit (transaction=True): flushing after such a
+    test empties the tables the seed migrations filled, so they are seeded again here (idempotent)."""
     import importlib
 
     from django.apps import apps
 
-    for module in ("cooperative.migrations.0003_seed_regions", "certifications.migrations.0003_seed_standards"):
+    for module in (
+        "cooperative.migrations.0003_seed_regions",
+        "certifications.migrations.0003_seed_standards",
+        "certifications.migrations.0005_seed_checklists",
+    ):
         importlib.import_module(module).seed(apps, None)

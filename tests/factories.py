@@ -7,7 +7,20 @@ from decimal import Decimal
 import factory
 from django.contrib.auth import get_user_model
 
-from certifications.models import Certification, CertificationEvent, CertificationStatus, Standard
+from certifications.models import (
+    CafeVerification,
+    Certification,
+    CertificationEvent,
+    CertificationStatus,
+    Checklist,
+    GroupCertificate,
+    Inspection,
+    InspectionAnswer,
+    NonConformity,
+    Requirement,
+    Sanction,
+    Standard,
+)
 from cooperative.models import (
     AllianceProgram,
     CommunityProject,
@@ -271,4 +284,219 @@ class LoanTransactionFactory(factory.django.DjangoModelFactory):
     occurred_on = datetime.date(2026, 2, 1)
     amount = Decimal("950.00")
     principal_portion = Decimal("950.00")
+    recorded_by = factory.SubFactory(UserFactory)
+
+
+# -- Internal Control System (appended for the committee, sanctions, C.A.F.E. and group certificates) -------
+
+
+class ChecklistFactory(factory.django.DjangoModelFactory):
+    """A checklist kept out of use (active=False), so it never clashes with the seeded one in use."""
+
+    class Meta:
+        model = Checklist
+        django_get_or_create = ("standard", "version")
+
+    standard = factory.LazyFunction(lambda: standard("organic"))
+    version = "test"
+    title = factory.LazyAttribute(lambda checklist: f"Test checklist {checklist.standard.code}")
+    active = False
+
+
+class RequirementFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Requirement
+
+    checklist = factory.SubFactory(ChecklistFactory)
+    code = factory.Sequence(lambda n: f"T-{n:03d}")
+    text_es = "Requisito de prueba"
+    text_en = "Test requirement"
+
+
+class InspectionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Inspection
+        skip_postgeneration_save = True
+
+    farm = factory.SubFactory(FarmFactory)
+    inspector = factory.SubFactory(UserFactory)
+    inspected_on = datetime.date(2026, 9, 15)
+    interviewee = "El socio"
+    recommendation = Inspection.Recommendation.APPROVE
+
+    @factory.post_generation
+    def standards(obj, create, extracted, **kwargs):
+        if create and extracted:
+            obj.standards.set(extracted)
+
+
+class InspectionAnswerFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = InspectionAnswer
+
+    inspection = factory.SubFactory(InspectionFactory)
+    requirement = factory.SubFactory(RequirementFactory)
+    answer = InspectionAnswer.Answer.NON_COMPLIANT
+
+
+class NonConformityFactory(factory.django.DjangoModelFactory):
+    """An open non-conformity of the inspection's farm under `standard` (organic by default); the inspection
+    is made to cover the standard."""
+
+    class Meta:
+        model = NonConformity
+        skip_postgeneration_save = True
+
+    standard = factory.LazyFunction(lambda: standard("organic"))
+    inspection = factory.SubFactory(InspectionFactory)
+    farm = factory.SelfAttribute("inspection.farm")
+    requirement = factory.SubFactory(RequirementFactory, checklist__standard=factory.SelfAttribute("...standard"))
+    answer = factory.SubFactory(
+        InspectionAnswerFactory,
+        inspection=factory.SelfAttribute("..inspection"),
+        requirement=factory.SelfAttribute("..requirement"),
+    )
+    severity = NonConformity.Severity.MINOR
+    corrective_action = "Corregir antes de la fecha límite"
+    deadline = datetime.date(2027, 1, 31)
+
+    @factory.post_generation
+    def covers_standard(obj, create, extracted, **kwargs):
+        if create:
+            obj.inspection.standards.add(obj.standard)
+
+
+class GroupCertificateFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = GroupCertificate
+
+    standard = factory.LazyFunction(lambda: standard("rainforest_alliance"))
+    number = factory.Sequence(lambda n: f"GC-{n:05d}")
+    certification_body = "Control Union Perú"
+    valid_from = datetime.date(2026, 1, 15)
+    valid_until = datetime.date(2029, 1, 14)
+    crops = factory.LazyFunction(lambda: ["coffee", "cocoa"])
+
+
+class CafeVerificationFactory(factory.django.DjangoModelFactory):
+    """Stores the tier given; record real verifications with certifications.committee.cafe_verification_record."""
+
+    class Meta:
+        model = CafeVerification
+
+    certification = factory.SubFactory(
+        CertificationFactory,
+        standard=factory.LazyFunction(lambda: standard("cafe_practices")),
+        farm__crop="coffee",
+    )
+    verified_on = datetime.date(2026, 6, 1)
+    verifier = "SCS Global Services"
+    social_percent = Decimal("82.50")
+    environmental_percent = Decimal("78.00")
+    zero_tolerance_failures = 0
+    tier = "preferred"
+
+
+# -- Internal Control System (appended for inspections, checklists and conflicts of interest) ----------------
+
+
+class InspectorConflictFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "certifications.InspectorConflict"
+
+    inspector = factory.SubFactory(UserFactory)
+    member = factory.SubFactory(MemberFactory)
+    relationship = "relative"
+    declared_on = datetime.date(2026, 1, 10)
+
+
+# -- Harvest deliveries (appended for the deliveries app) -----------------------------------------------------
+
+
+class DeliveryFactory(factory.django.DjangoModelFactory):
+    """A delivery of dry cocoa beans from a Huánuco cocoa farm: 100 kg at S/ 8.50 = S/ 850.00, not settled.
+    Use deliveries.services to record, settle and reverse in tests of behaviour."""
+
+    class Meta:
+        model = "deliveries.Delivery"
+
+    reference = factory.Sequence(lambda n: f"EN-T-{n:05d}")
+    farm = factory.SubFactory(FarmFactory)
+    member = factory.LazyAttribute(lambda delivery: delivery.farm.member)
+    delivered_on = datetime.date(2026, 10, 15)
+    crop = factory.LazyAttribute(lambda delivery: delivery.farm.crop)
+    product_state = factory.LazyAttribute(lambda d: "dry_beans" if d.crop == "cocoa" else "dry_parchment")
+    quantity = Decimal("100.00")
+    unit = "kg"
+    quantity_kg = factory.LazyAttribute(
+        lambda d: d.quantity * {"kg": Decimal("1"), "qq": Decimal("46"), "bag69": Decimal("69")}[d.unit]
+    )
+    price_per_kg = Decimal("8.50")
+    gross_amount = factory.LazyAttribute(lambda d: (d.quantity_kg * d.price_per_kg).quantize(Decimal("0.01")))
+    received_by = factory.SubFactory(UserFactory)
+
+
+# -- EUDR geolocation (appended for members.eudr) -------------------------------------------------------------
+
+
+class DeforestationDeclarationFactory(factory.django.DjangoModelFactory):
+    """A farm declared already coffee or cocoa agroforestry on 31 December 2020 (EUDR-compatible)."""
+
+    class Meta:
+        model = "members.FarmDeforestationDeclaration"
+
+    farm = factory.SubFactory(FarmFactory)
+    land_use_2020 = "coffee_cocoa_agroforestry"
+    evidence_note = "Imagen satelital 2020 (Global Forest Watch) y testimonio de vecinos."
+    declared_by = factory.SubFactory(UserFactory)
+    declared_on = datetime.date(2026, 3, 1)
+
+
+def eudr_rectangle(west: float, south: float, east: float, north: float) -> dict:
+    """A GeoJSON Polygon (exterior counterclockwise) with Decimal coordinates written with 6 decimals, as
+    members.geo_formats hands them over."""
+
+    def d(value: float) -> Decimal:
+        return Decimal(f"{value:.6f}")
+
+    ring = [[west, south], [east, south], [east, north], [west, north], [west, south]]
+    return {"type": "Polygon", "coordinates": [[[d(lon), d(lat)] for lon, lat in ring]]}
+
+
+def eudr_square(lon: float, lat: float, hectares: float) -> dict:
+    """A square plot of about `hectares` whose south-west corner is at (lon, lat): degree lengths at that
+    latitude (110,600 m per degree of latitude, 111,320 m × cos(latitude) per degree of longitude)."""
+    import math
+
+    side = math.sqrt(hectares * 10_000)
+    dlat = side / 110_600
+    dlon = side / (111_320 * math.cos(math.radians(lat)))
+    return eudr_rectangle(lon, lat, lon + dlon, lat + dlat)
+
+
+class SanctionFactory(factory.django.DjangoModelFactory):
+    """A warning (no status change). Impose real sanctions with certifications.committee.sanction_impose."""
+
+    class Meta:
+        model = Sanction
+
+    certification = factory.SubFactory(CertificationFactory, status=CertificationStatus.CERTIFIED)
+    kind = Sanction.Kind.WARNING
+    starts_on = datetime.date(2026, 10, 1)
+    reason = "Registros de cosecha incompletos"
+    decided_by = factory.SubFactory(UserFactory)
+
+
+class LoanChargeFactory(factory.django.DjangoModelFactory):
+    """A fee row as stored. Charge real loans with credit.services.loan_charge_add (it checks the loan)."""
+
+    class Meta:
+        model = "credit.LoanCharge"
+
+    loan = factory.SubFactory(LoanFactory)
+    kind = "fee"
+    amount = Decimal("5.00")
+    due_on = datetime.date(2026, 6, 30)
+    occurred_on = datetime.date(2026, 2, 1)
+    reason = "Gasto administrativo"
     recorded_by = factory.SubFactory(UserFactory)

@@ -94,6 +94,7 @@ def test_the_home_page_asks_anonymous_visitors_to_log_in(client):
     assert response["Location"].startswith(reverse("login"))
 
 
+@pytest.mark.spanish
 def test_the_admin_speaks_spanish_by_default_and_english_on_request(client):
     client = client_for(client, StaffRole.Role.MANAGER)
 

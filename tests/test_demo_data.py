@@ -206,3 +206,237 @@ def test_every_dashboard_figure_equals_a_direct_count_on_the_demo(demo_data, cli
     response = client.get("/")
     assert response.status_code == 200
     assert response.context["figures"] == figures
+
+
+# -- Internal Control System ------------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_the_demo_ics_records_follow_the_rules_of_the_services(demo_data):
+    from collections import defaultdict
+
+    from certifications.models import (
+        OPEN_STATUSES,
+        CafeVerification,
+        GroupCertificate,
+        Inspection,
+        InspectionAnswer,
+        NonConformity,
+        Requirement,
+        Sanction,
+    )
+    from certifications.reports import group_certificates_expiring
+    from cooperative.demo import DEMO_DATE
+
+    # Each inspection answers every requirement of the checklists in use for its standards, under which the
+    # farm has an open certification; the inspector covers the member's region.
+    checklist = defaultdict(set)
+    for requirement in Requirement.objects.filter(checklist__active=True).select_related("checklist"):
+        checklist[requirement.checklist.standard_id].add(requirement.pk)
+    open_under = defaultdict(set)
+    for certification in Certification.objects.filter(status__in=OPEN_STATUSES):
+        open_under[certification.farm_id].add(certification.standard_id)
+    answered = defaultdict(set)
+    for inspection_id, requirement_id in InspectionAnswer.objects.values_list("inspection_id", "requirement_id"):
+        answered[inspection_id].add(requirement_id)
+    inspections = list(Inspection.objects.select_related("farm__member__region").prefetch_related("standards"))
+    assert len(inspections) > 900
+    for inspection in inspections:
+        standards = {standard.pk for standard in inspection.standards.all()}
+        assert standards and standards <= open_under[inspection.farm_id]
+        assert answered[inspection.pk] == set().union(*(checklist[pk] for pk in standards))
+        if inspection.inspector.username == "tecnico":
+            assert inspection.farm.member.region.name in {"Huánuco", "San Martín"}
+
+    # A non-conformity per non-compliant answer, severity critical exactly on critical requirements, never
+    # open and critical on a certified certification; a closed one verified by someone else, after the fact.
+    non_conformities = list(NonConformity.objects.select_related("answer", "inspection", "requirement"))
+    assert len(non_conformities) == InspectionAnswer.objects.filter(answer="non_compliant").count() > 100
+    certified = set(Certification.objects.filter(status="certified").values_list("farm_id", "standard_id").distinct())
+    for nc in non_conformities:
+        assert nc.answer.answer == "non_compliant" and nc.answer.inspection_id == nc.inspection_id
+        assert (nc.severity == "critical") == nc.requirement.critical
+        assert nc.deadline >= nc.inspection.inspected_on
+        if nc.closed_on:
+            assert nc.inspection.inspected_on <= nc.closed_on and nc.verified_by_id != nc.inspection.inspector_id
+        elif nc.severity == "critical":
+            assert (nc.farm_id, nc.standard_id) not in certified
+        assert nc.inspection.recommendation != "approve"
+    severities = {nc.severity for nc in non_conformities}
+    assert severities == {"minor", "major", "critical"}
+    overdue = [nc for nc in non_conformities if nc.closed_on is None and nc.deadline < DEMO_DATE]
+    assert 0 < len(overdue) < len(non_conformities) / 5
+
+    # A sales block made the certification sanctioned through its event; a warning in force, one ended.
+    block = Sanction.objects.select_related("certification", "event").get(kind="sales_block")
+    assert block.certification.status == CertificationStatus.SANCTIONED
+    assert (block.event.to_status, block.event.occurred_on) == ("sanctioned", block.starts_on)
+    warnings = Sanction.objects.filter(kind="warning")
+    assert warnings.count() == 2 and not warnings.filter(event__isnull=False).exists()
+
+    # C.A.F.E. Practices verifications on coffee farms only, every tier; group certificates, one expiring.
+    assert not CafeVerification.objects.exclude(certification__farm__crop="coffee").exists()
+    assert set(CafeVerification.objects.values_list("tier", flat=True)) == {
+        "strategic",
+        "preferred",
+        "verified",
+        "blocked",
+    }
+    assert set(GroupCertificate.objects.values_list("standard__code", flat=True)) == {
+        "organic",
+        "rainforest_alliance",
+        "cafe_practices",
+    }
+    expiring = group_certificates_expiring(as_of=DEMO_DATE)
+    assert [(w.certificate.number, w.expired) for w in expiring] == [("CU-ORG-855123", False)]
+
+
+@pytest.mark.django_db
+def test_the_ics_coverage_equals_a_direct_count_on_the_demo(demo_data):
+    from collections import Counter, defaultdict
+
+    from django.utils import timezone
+
+    from certifications.models import Inspection
+    from certifications.reports import ics_coverage
+    from cooperative.models import Region
+
+    today = timezone.localdate()
+    try:
+        year_ago = today.replace(year=today.year - 1)
+    except ValueError:  # 29 February
+        year_ago = today.replace(year=today.year - 1, day=28)
+    coverage = ics_coverage(regions=Region.objects.all(), as_of=today)
+
+    inspected_on = defaultdict(list)
+    for inspection in Inspection.objects.prefetch_related("standards"):
+        for standard in inspection.standards.all():
+            inspected_on[(inspection.farm_id, standard.pk)].append(inspection.inspected_on)
+    farms, inspected = Counter(), Counter()
+    for certification in Certification.objects.select_related("farm__member__region", "standard"):
+        farm = certification.farm
+        if certification.status not in ("candidate", "in_conversion", "certified"):
+            continue
+        if farm.status != Farm.Status.ACTIVE or farm.member.status != Member.Status.ACTIVE:
+            continue
+        key = (certification.standard.code, farm.member.region.name)
+        farms[key] += 1
+        if any(year_ago < day <= today for day in inspected_on[(farm.pk, certification.standard_id)]):
+            inspected[key] += 1
+
+    assert {
+        (row.standard_code, row.region): (row.farms, row.inspected)
+        for standard in coverage.standards
+        for row in standard.regions
+    } == {key: (farms[key], inspected[key]) for key in farms}
+    for standard in coverage.standards:
+        assert standard.farms == sum(
+            count for (code, _region), count in farms.items() if code == standard.standard_code
+        )
+        assert 0 < standard.inspected < standard.farms  # most farms inspected, not all
+
+
+@pytest.mark.django_db
+def test_program_progress_farmers_certified_equals_a_direct_count_on_the_demo(demo_data):
+    from django.utils import timezone
+
+    from cooperative.models import ProgramEnrollment
+    from cooperative.selectors import program_progress
+
+    today = timezone.localdate()
+    progress = program_progress(AllianceProgram.objects.all(), as_of=today)
+
+    assert len(progress) == AllianceProgram.objects.count()
+    for row in progress:
+        targeted = set(row.program.standards.values_list("pk", flat=True))
+        certified = set()
+        enrolments = ProgramEnrollment.objects.filter(program=row.program).select_related("member")
+        for enrolment in enrolments.prefetch_related("member__farms__certifications"):
+            member = enrolment.member
+            if enrolment.status != "active" or member.status == Member.Status.WITHDRAWN:
+                continue
+            for farm in member.farms.all():
+                if farm.status != Farm.Status.ACTIVE:
+                    continue
+                for certification in farm.certifications.all():
+                    if (
+                        certification.standard_id in targeted
+                        and certification.status == CertificationStatus.CERTIFIED
+                        and (certification.valid_until is None or certification.valid_until >= today)
+                    ):
+                        certified.add(member.pk)
+        assert row.farmers_certified == len(certified) > 0
+
+
+@pytest.mark.django_db
+def test_the_audit_pack_of_the_demo_has_a_row_per_certified_farm_matching_direct_counts(demo_data, client):
+    import io
+
+    import openpyxl
+    from django.urls import reverse
+    from django.utils import timezone
+
+    from certifications.models import NonConformity, Sanction
+    from certifications.selectors import farm_current_certifications
+
+    manager = StaffRole.objects.get(role=StaffRole.Role.MANAGER).user  # every region
+    client.force_login(manager)
+    response = client.get(reverse("ics_audit_pack"), HTTP_ACCEPT_LANGUAGE="en")
+
+    assert response.status_code == 200
+    workbook = openpyxl.load_workbook(io.BytesIO(b"".join(response.streaming_content)), read_only=True)
+    header, *rows = list(workbook.active.iter_rows(values_only=True))
+    standards = ["Organic", "Rainforest Alliance", "C.A.F.E. Practices", "UTZ Certified"]
+    assert list(header) == [
+        "Member code",
+        "Member",
+        "DNI",
+        "Farm",
+        "Region",
+        "District",
+        "Community",
+        "Hectares",
+        "Crop",
+        "Estimated production (kg)",
+        "Organic status",
+        "Organic conversion stage",
+        "Rainforest Alliance status",
+        "C.A.F.E. Practices status",
+        "UTZ Certified status",
+        "Last internal inspection",
+        "Last inspection result",
+        "Open non-conformities",
+        "Open critical non-conformities",
+        "Active sanctions",
+        "C.A.F.E. tier",
+    ]
+    expected = sorted(
+        (farm.member.code, farm.name)
+        for farm in Farm.objects.select_related("member").filter(certifications__isnull=False).distinct()
+        if farm.status == Farm.Status.ACTIVE and farm.member.status == Member.Status.ACTIVE
+    )
+    assert [(row[0], row[3]) for row in rows] == expected
+    assert len(rows) > 1000
+
+    column = {name: index for index, name in enumerate(header)}
+    farms = {(farm.member.code, farm.name): farm for farm in Farm.objects.select_related("member")}
+    today = timezone.localdate()
+    sample = rows[::97] + [row for row in rows if row[column["Active sanctions"]]]
+    for row in sample:
+        farm = farms[(row[0], row[3])]
+        current = farm_current_certifications(farm=farm)
+        codes = dict(zip(standards, ["organic", "rainforest_alliance", "cafe_practices", "utz"], strict=True))
+        for name, code in codes.items():
+            certification = current.get(code)
+            assert row[column[f"{name} status"]] == (certification.get_status_display() if certification else None)
+        ncs = [nc for nc in NonConformity.objects.filter(farm=farm) if nc.closed_on is None]
+        assert row[column["Open non-conformities"]] == len(ncs)
+        assert row[column["Open critical non-conformities"]] == sum(1 for nc in ncs if nc.severity == "critical")
+        in_force = [
+            sanction
+            for sanction in Sanction.objects.filter(certification__farm=farm)
+            if sanction.starts_on <= today and (sanction.ends_on is None or sanction.ends_on >= today)
+        ]
+        assert (row[column["Active sanctions"]] or "").count("(") == len(in_force)
+    block = next(row for row in rows if "Sales block" in (row[column["Active sanctions"]] or ""))
+    assert block[column["Organic status"]] == "Sanctioned"

@@ -5,14 +5,33 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from cooperative.access import ALL_ROLES, role_required
-from cooperative.selectors import DashboardFigures, dashboard_figures, regions_in_scope
+from certifications.reports import group_certificates_expiring, ics_coverage
+from cooperative.access import ALL_ROLES, ICS_READERS, has_role, role_required
+from cooperative.selectors import DashboardFigures, dashboard_figures, programs_in_scope, regions_in_scope
+from members.eudr import eudr_readiness, readiness_farms
 
 
 @role_required(ALL_ROLES)
 def dashboard(request: HttpRequest) -> HttpResponse:
-    figures = dashboard_figures(regions=regions_in_scope(request.user), as_of=timezone.localdate())
-    return render(request, "cooperative/dashboard.html", {"figures": figures, "charts": chart_data(figures)})
+    """The figures of the user's regions (with EUDR geolocation readiness); the group certificates running
+    out (cooperative-wide, for every staff role); for ICS readers, the internal inspection coverage of the
+    regions their ICS roles cover."""
+    today = timezone.localdate()
+    regions = regions_in_scope(request.user)
+    figures = dashboard_figures(regions=regions, as_of=today)
+    context = {
+        "figures": figures,
+        "charts": chart_data(figures),
+        "group_certificates": group_certificates_expiring(as_of=today),
+        "ics_reader": has_role(request.user, ICS_READERS),
+        "coverage": None,
+        "eudr_readiness": eudr_readiness(
+            farms_queryset=readiness_farms(regions=regions), programs=programs_in_scope(regions)
+        ),
+    }
+    if context["ics_reader"]:
+        context["coverage"] = ics_coverage(regions=regions_in_scope(request.user, ICS_READERS), as_of=today)
+    return render(request, "cooperative/dashboard.html", context)
 
 
 def chart_data(figures: DashboardFigures) -> dict[str, dict]:

@@ -6,6 +6,7 @@ from tests.factories import UserFactory
 pytestmark = pytest.mark.django_db
 
 
+@pytest.mark.spanish
 def test_the_login_page_is_in_spanish_by_default(client):
     response = client.get(reverse("login"))
 

@@ -339,8 +339,11 @@ def test_the_dashboard_query_count_does_not_grow_with_the_rows(
     # 5 members by region, 6 by gender, 7 farms by crop, 8 current certifications by standard and
     # status, 9 expiring count, 10 the soonest expiring, 11 active loans with ledger sums, 12 their
     # instalments, 13-14 PAR30 (loans, instalments), 15 programs, 16 their regions, 17 their standards,
-    # 18 enrolments, 19 certified farmers, 20 project beneficiaries, 21 visits by purpose.
-    with django_assert_num_queries(21):
+    # 18 enrolments, 19 certified farmers, 20 project beneficiaries, 21 visits by purpose; 22 group
+    # certificates running out; 23-24 EUDR readiness by region and by program; for an ICS reader (the
+    # manager is one): 25 "do the ICS roles cover all regions?", 26 internal inspection coverage by
+    # standard and region.
+    with django_assert_num_queries(26):
         response = manager_client.get(URL)
 
     assert response.status_code == 200

@@ -101,3 +101,19 @@ def test_check_deploy_reports_no_warnings_with_production_settings():
 
     assert result.returncode == 0, result.stdout + result.stderr
     assert "System check identified no issues" in result.stdout
+
+
+def test_collectstatic_with_the_production_storage_succeeds(tmp_path, settings):
+    """The manifest storage refuses a file referencing a missing one (e.g. a source map): production's
+    collectstatic must go through with every vendored file."""
+    from django.core.management import call_command
+
+    settings.STATIC_ROOT = tmp_path
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+    }
+
+    call_command("collectstatic", interactive=False, verbosity=0)
+
+    assert (tmp_path / "staticfiles.json").exists()
