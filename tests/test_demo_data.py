@@ -440,3 +440,53 @@ def test_the_audit_pack_of_the_demo_has_a_row_per_certified_farm_matching_direct
         assert (row[column["Active sanctions"]] or "").count("(") == len(in_force)
     block = next(row for row in rows if "Sales block" in (row[column["Active sanctions"]] or ""))
     assert block[column["Organic status"]] == "Sanctioned"
+
+
+def test_portfolio_at_risk_equals_a_direct_computation_on_the_demo(demo_data):
+    """PAR1/30/90 of the portfolio report, as of the demo's fixed date, against a loan-by-loan computation."""
+    from cooperative.demo import DEMO_DATE
+    from cooperative.models import Region
+    from credit.selectors import PAR_DAYS, days_past_due, loan_balance, portfolio_report
+
+    as_of = DEMO_DATE - datetime.timedelta(days=10)
+    principal, at_risk, loans = Decimal("0"), dict.fromkeys(PAR_DAYS, Decimal("0")), 0
+    for loan in Loan.objects.filter(disbursed_on__lte=as_of):
+        balance = loan_balance(loan, as_of=as_of)
+        if balance.total_outstanding <= 0:
+            continue
+        loans += 1
+        principal += balance.principal_outstanding
+        late = days_past_due(loan, as_of)
+        for days in PAR_DAYS:
+            if late > days:
+                at_risk[days] += balance.principal_outstanding
+
+    report = portfolio_report(as_of=as_of, regions=Region.objects.all(), group_by="region")
+
+    assert loans > 0 and any(at_risk.values()), "the demo should hold late loans"
+    assert report.total.loans == loans
+    assert report.total.principal_outstanding == principal
+    for days in PAR_DAYS:
+        assert report.total.at_risk[days] == at_risk[days]
+        assert report.total.par(days) == (at_risk[days] / principal).quantize(Decimal("0.0001"))
+
+
+def test_a_demo_settlement_repays_loans_and_the_member_statement_shows_it(demo_data, client):
+    from deliveries.models import SettlementDeduction
+
+    deduction = (
+        SettlementDeduction.objects.filter(loan__isnull=False)
+        .select_related("loan__member", "loan_transaction")
+        .first()
+    )
+    assert deduction is not None, "the demo should settle deliveries against loans"
+    assert deduction.loan_transaction.kind == "harvest_deduction"
+    assert deduction.loan_transaction.amount == deduction.amount
+    client.login(username="credito", password=DEMO_PASSWORD)
+
+    response = client.get(f"/credit/members/{deduction.loan.member_id}/statement/", {"language": "en"})
+
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert deduction.loan.reference in page
+    assert "Harvest deduction" in page
