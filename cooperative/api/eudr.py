@@ -71,7 +71,7 @@ class EudrParamsSerializer(serializers.Serializer):
     ],
     responses={
         (200, eudr.GEOJSON_CONTENT_TYPE): OpenApiResponse(
-            OpenApiTypes.BINARY, description="A GeoJSON FeatureCollection (RFC 7946), one Feature per plot."
+            OpenApiTypes.OBJECT, description="A GeoJSON FeatureCollection (RFC 7946), one Feature per plot."
         ),
         (200, eudr.ZIP_CONTENT_TYPE): OpenApiResponse(
             OpenApiTypes.BINARY, description="Several FeatureCollections of at most 25 MB each, zipped."

@@ -10,7 +10,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from certifications.inspection_selectors import open_critical_non_conformities, with_last_inspection
 from certifications.inspections import conflict_declare, inspection_record, non_conformity_close
@@ -590,9 +590,10 @@ def test_two_people_closing_at_once_close_it_once(on_postgres, reference_data):
     def close(person):
         try:
             barrier.wait()
-            non_conformity_close(
-                non_conformity=nc, closed_on=timezone.localdate(), verified_by=person, closing_note="Verificado"
-            )
+            with translation.override("en"):  # a new thread starts in the default language
+                non_conformity_close(
+                    non_conformity=nc, closed_on=timezone.localdate(), verified_by=person, closing_note="Verificado"
+                )
             outcomes.append("closed")
         except ValidationError as error:
             outcomes.append(error.messages[0])
@@ -630,7 +631,8 @@ def test_two_inspectors_recording_the_same_farm_and_day_at_once_record_it_once(o
     def inspect(person):
         try:
             barrier.wait()
-            record(farm, "organic", inspector=person, inspected_on=timezone.localdate(), answers=answers)
+            with translation.override("en"):  # a new thread starts in the default language
+                record(farm, "organic", inspector=person, inspected_on=timezone.localdate(), answers=answers)
             outcomes.append("recorded")
         except ValidationError as error:
             outcomes.append(error.message_dict["inspected_on"][0])
