@@ -442,6 +442,7 @@ def test_the_audit_pack_of_the_demo_has_a_row_per_certified_farm_matching_direct
     assert block[column["Organic status"]] == "Sanctioned"
 
 
+@pytest.mark.django_db
 def test_portfolio_at_risk_equals_a_direct_computation_on_the_demo(demo_data):
     """PAR1/30/90 of the portfolio report, as of the demo's fixed date, against a loan-by-loan computation."""
     from cooperative.demo import DEMO_DATE
@@ -471,6 +472,7 @@ def test_portfolio_at_risk_equals_a_direct_computation_on_the_demo(demo_data):
         assert report.total.par(days) == (at_risk[days] / principal).quantize(Decimal("0.0001"))
 
 
+@pytest.mark.django_db
 def test_a_demo_settlement_repays_loans_and_the_member_statement_shows_it(demo_data, client):
     from deliveries.models import SettlementDeduction
 
