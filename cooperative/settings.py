@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "certifications",
     "credit",
     "deliveries",
+    "bench",
 ]
 
 MIDDLEWARE = [
@@ -143,6 +144,17 @@ MAP_TILE_URL = env_str("MAP_TILE_URL", "")
 MAP_TILE_ATTRIBUTION = env_str("MAP_TILE_ATTRIBUTION", "")
 # EUDR GeoJSON export: a statement file may be at most 25 MB; larger selections are split (ZIP).
 EUDR_EXPORT_MAX_FILE_BYTES = env_int("EUDR_EXPORT_MAX_FILE_BYTES", 25_000_000)
+
+# Caches: `default` (API throttling) and `figures`, the dashboard and summary aggregates kept until the data
+# changes (cooperative.figures_cache; keyed by the data version, so a per-process memory cache stays correct).
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "default"},
+    "figures": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "figures",
+        "OPTIONS": {"MAX_ENTRIES": 2000},
+    },
+}
 
 # Partner API: partners send "Authorization: Bearer <token>"; staff may use their session (CSRF enforced).
 # API_THROTTLE_RATE: requests per token (or staff user), "<count>/<second|minute|hour|day>".

@@ -23,6 +23,7 @@ from cooperative.api.logging import LoggedApiMixin
 from cooperative.api.scope import PARTNER_VISIBLE_ENROLMENTS
 from cooperative.api.serializers import SummaryParamsSerializer, SummarySerializer
 from cooperative.api.views import ScopedApiMixin
+from cooperative.figures_cache import cached_figures
 from cooperative.models import AllianceProgram, Crop, ProgramEnrollment, Region
 from cooperative.selectors import ZERO, DashboardFigures, dashboard_figures
 from members.eudr import EudrReadiness, eudr_readiness
@@ -72,8 +73,9 @@ class SummaryView(ScopedApiMixin, APIView):
     The period (`from`, `to`) bounds the visits; the other figures are the records' current state.
     `eudr` is the EUDR readiness of the active farms of the same members (members.eudr.eudr_readiness).
     Bad parameters answer 400 naming the parameter. Cost: dashboard_figures (17 queries) and
-    eudr_readiness (2), plus one for a `program` or `region` filter each, besides authentication and
-    the request log.
+    eudr_readiness (2), plus one for a `program` or `region` filter each and one for the data version
+    (a staff user: one more for the regions), besides authentication and the request log; the result is
+    kept in the figures cache until the data changes, and then only the first five are run.
     """
 
     pagination_class = None
@@ -93,30 +95,41 @@ class SummaryView(ScopedApiMixin, APIView):
 
         regions = self.scope.regions if self.scope.regions is not None else Region.objects.all()
         members = self.scope.members()
+        key: dict = {"period": (period_from, period_to), "today": today}
+        if self.scope.is_partner:
+            key["partner"] = self.scope.partner.pk
+        else:
+            key["regions"] = tuple(regions.values_list("pk", flat=True))
         if "program" in filters:
             program = self._program(filters["program"])
+            key["program"] = program.pk
             enrolled = ProgramEnrollment.objects.filter(
                 member=OuterRef("pk"), program=program, status__in=PARTNER_VISIBLE_ENROLMENTS
             )
             members = members.filter(Exists(enrolled))
         if "region" in filters:
-            regions = Region.objects.filter(pk=self._region(filters["region"], regions).pk)
-        crop = filters.get("crop")
+            region = self._region(filters["region"], regions)
+            key["region"] = region.pk
+            regions = Region.objects.filter(pk=region.pk)
+        crop = key["crop"] = filters.get("crop")
         if crop:
             grows = Farm.objects.filter(member=OuterRef("pk"), crop=crop, status=Farm.Status.ACTIVE)
             members = members.filter(Exists(grows))
 
-        figures = dashboard_figures(
-            regions=regions, members=members, as_of=today, visits_period=(period_from, period_to)
-        )
-        data = summary_data(figures, period=(period_from, period_to), crop=crop)
-        eudr_farms = Farm.objects.filter(
-            member__region__in=regions, member__status=Member.Status.ACTIVE, member__in=members
-        )
-        if crop:
-            eudr_farms = eudr_farms.filter(crop=crop)
-        data["eudr"] = eudr_summary(eudr_readiness(farms_queryset=eudr_farms, programs=self.scope.programs()))
-        return Response(SummarySerializer(data).data)
+        def compute() -> dict:
+            figures = dashboard_figures(
+                regions=regions, members=members, as_of=today, visits_period=(period_from, period_to)
+            )
+            data = summary_data(figures, period=(period_from, period_to), crop=crop)
+            eudr_farms = Farm.objects.filter(
+                member__region__in=regions, member__status=Member.Status.ACTIVE, member__in=members
+            )
+            if crop:
+                eudr_farms = eudr_farms.filter(crop=crop)
+            data["eudr"] = eudr_summary(eudr_readiness(farms_queryset=eudr_farms, programs=self.scope.programs()))
+            return SummarySerializer(data).data
+
+        return Response(cached_figures("summary", tuple(sorted(key.items())), compute))
 
     def _program(self, value: str) -> AllianceProgram:
         match = Q(code=value) | Q(pk=int(value)) if (value.isascii() and value.isdigit()) else Q(code=value)

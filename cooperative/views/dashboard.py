@@ -7,6 +7,7 @@ from django.utils.translation import gettext as _
 
 from certifications.reports import group_certificates_expiring, ics_coverage
 from cooperative.access import ALL_ROLES, ICS_READERS, has_role, role_required
+from cooperative.figures_cache import cached_figures
 from cooperative.selectors import DashboardFigures, dashboard_figures, programs_in_scope, regions_in_scope
 from members.eudr import eudr_readiness, readiness_farms
 
@@ -15,22 +16,31 @@ from members.eudr import eudr_readiness, readiness_farms
 def dashboard(request: HttpRequest) -> HttpResponse:
     """The figures of the user's regions (with EUDR geolocation readiness); the group certificates running
     out (cooperative-wide, for every staff role); for ICS readers, the internal inspection coverage of the
-    regions their ICS roles cover."""
+    regions their ICS roles cover. Kept in the figures cache until the data changes (three queries then:
+    the two scopes and the data version)."""
     today = timezone.localdate()
     regions = regions_in_scope(request.user)
-    figures = dashboard_figures(regions=regions, as_of=today)
-    context = {
-        "figures": figures,
-        "charts": chart_data(figures),
-        "group_certificates": group_certificates_expiring(as_of=today),
-        "ics_reader": has_role(request.user, ICS_READERS),
-        "coverage": None,
-        "eudr_readiness": eudr_readiness(
-            farms_queryset=readiness_farms(regions=regions), programs=programs_in_scope(regions)
-        ),
-    }
-    if context["ics_reader"]:
-        context["coverage"] = ics_coverage(regions=regions_in_scope(request.user, ICS_READERS), as_of=today)
+    ics_regions = regions_in_scope(request.user, ICS_READERS) if has_role(request.user, ICS_READERS) else None
+
+    def compute() -> dict:
+        figures = dashboard_figures(regions=regions, as_of=today)
+        return {
+            "figures": figures,
+            "charts": chart_data(figures),
+            "group_certificates": group_certificates_expiring(as_of=today),
+            "ics_reader": ics_regions is not None,
+            "coverage": None if ics_regions is None else ics_coverage(regions=ics_regions, as_of=today),
+            "eudr_readiness": eudr_readiness(
+                farms_queryset=readiness_farms(regions=regions), programs=programs_in_scope(regions)
+            ),
+        }
+
+    scope = (
+        tuple(regions.values_list("pk", flat=True)),
+        None if ics_regions is None else tuple(ics_regions.values_list("pk", flat=True)),
+        today,
+    )
+    context = cached_figures("dashboard", scope, compute)
     return render(request, "cooperative/dashboard.html", context)
 
 

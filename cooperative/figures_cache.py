@@ -1,0 +1,105 @@
+"""Cached aggregates: figures computed over many rows (the dashboard, the partner summary report), kept until
+the data changes.
+
+How a change is noticed: every INSERT, UPDATE or DELETE that Django sends to a domain table (ORM saves, bulk
+operations, raw SQL through Django's connection) marks its transaction, and when the transaction commits the
+one row of DataVersion goes up by one. Cached figures are keyed by that version, so the first request after
+a commit computes them again, in every process. The bump runs after the commit, so figures computed while a
+change is still uncommitted are stored under the old version and never served once the change is visible.
+Writes that bypass Django's connection (PostgreSQL COPY in bench.seed) call `bump_data_version` themselves.
+
+The cache is the `figures` alias of CACHES (a local memory cache per process by default; the tests use a
+dummy cache, so each test computes its figures).
+"""
+
+import hashlib
+import re
+from collections.abc import Callable
+from typing import Any
+
+from django.core.cache import caches
+from django.db import DEFAULT_DB_ALIAS, connections, transaction
+from django.db.backends.signals import connection_created
+from django.db.models import F
+from django.utils import translation
+
+CACHE_ALIAS = "figures"
+CACHE_SECONDS = 24 * 60 * 60
+# Tables whose changes alter no cached figure: the version row itself, API tokens and the request log.
+UNTRACKED_TABLES = frozenset({"cooperative_dataversion", "cooperative_apitoken", "cooperative_apirequestlog"})
+TRACKED_PREFIXES = ("members_", "certifications_", "credit_", "deliveries_", "cooperative_")
+_WRITE = re.compile(r'^\s*(?:INSERT\s+INTO|UPDATE|DELETE\s+FROM)\s+"?(\w+)"?', re.IGNORECASE)
+
+
+def _changes_figures(sql: str) -> bool:
+    match = _WRITE.match(sql)
+    if match is None:
+        return False
+    table = match.group(1).lower()
+    return table.startswith(TRACKED_PREFIXES) and table not in UNTRACKED_TABLES
+
+
+def bump_data_version(using: str = DEFAULT_DB_ALIAS) -> None:
+    """Raise the data version now (callers that wrote outside Django's connection)."""
+    from cooperative.models import DataVersion
+
+    DataVersion.objects.using(using).filter(pk=1).update(version=F("version") + 1)
+
+
+class _WriteWatcher:
+    """An execute wrapper (Django's database instrumentation) on one connection: after a statement that
+    changes a domain table, bump the version when the transaction commits (once per transaction)."""
+
+    def __init__(self, alias: str) -> None:
+        self.alias = alias
+
+    def __call__(self, execute: Callable, sql: str, params: Any, many: bool, context: dict) -> Any:
+        result = execute(sql, params, many, context)
+        if _changes_figures(sql) and not self._pending(context["connection"]):
+            transaction.on_commit(self._bump, using=self.alias, robust=True)
+        return result
+
+    def _pending(self, connection: Any) -> bool:
+        """Whether this transaction already bumps on commit (a rollback drops the callback with the rest)."""
+        return any(callback == self._bump for _, callback, _ in connection.run_on_commit)
+
+    def _bump(self) -> None:
+        bump_data_version(self.alias)
+
+
+def _watch(sender: Any, connection: Any, **kwargs: Any) -> None:
+    if not any(isinstance(wrapper, _WriteWatcher) for wrapper in connection.execute_wrappers):
+        connection.execute_wrappers.append(_WriteWatcher(connection.alias))
+
+
+def install() -> None:
+    """Watch every database connection (called by CooperativeConfig.ready)."""
+    connection_created.connect(_watch, dispatch_uid="cooperative.figures_cache")
+    for connection in connections.all(initialized_only=True):
+        _watch(None, connection)
+
+
+def data_version(using: str = DEFAULT_DB_ALIAS) -> int | None:
+    """The current version (one query), or None when its row is missing (then nothing is cached)."""
+    from cooperative.models import DataVersion
+
+    return DataVersion.objects.using(using).filter(pk=1).values_list("version", flat=True).first()
+
+
+def cached_figures(name: str, key_parts: tuple, compute: Callable[[], Any]) -> Any:
+    """`compute()`'s result, from the cache when the data has not changed since it was stored.
+
+    `key_parts` must hold everything the result depends on besides the data: the scope (region ids, the
+    partner), the filters, the date. The active language is added, as figures carry translated labels.
+    One query (the version) on a hit."""
+    version = data_version()
+    if version is None:
+        return compute()
+    digest = hashlib.sha256(repr((key_parts, translation.get_language())).encode()).hexdigest()
+    key = f"{name}:{version}:{digest}"
+    cache = caches[CACHE_ALIAS]
+    found = cache.get(key)
+    if found is None:
+        found = compute()
+        cache.set(key, found, CACHE_SECONDS)
+    return found
