@@ -9,6 +9,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
+from django.core.paginator import Page, Paginator
 from django.db.models import Count, DecimalField, Prefetch, Q, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce
 
@@ -18,7 +19,7 @@ from cooperative.selectors import regions_in_scope
 from credit import schedule
 from credit.models import Instalment, Loan
 from credit.selectors import loans_with_outstanding
-from members.filters import NOTABLE_SEVERITY, MemberFilter, VisitFilter
+from members.filters import NOTABLE_SEVERITY, SORT_FIELDS, MemberFilter, VisitFilter
 from members.models import Farm, FarmVisit, Member, VisitPestObservation, VisitPhoto
 
 RECENT_VISITS = 10
@@ -70,19 +71,53 @@ def active_crops(member: Member) -> list[str]:
     return [crop for crop in Crop.values if getattr(member, _crop_count_name(crop))]
 
 
-def members_for_list(*, user: AbstractBaseUser, filters: Mapping[str, Any] | None = None) -> QuerySet[Member]:
+def members_for_list(
+    *, user: AbstractBaseUser, filters: Mapping[str, Any] | None = None, totals: bool = True
+) -> QuerySet[Member]:
     """Members in the user's regions that match `filters` (the list's query parameters, see MemberFilter;
     invalid values are left out), sorted by `filters["sort"]` (member code by default), with their region
-    joined and their farm totals annotated (with_farm_totals).
+    joined and, with `totals`, their farm totals annotated (with_farm_totals). Without `totals` the farms
+    are joined only when the sort order needs them (total hectares): see member_page.
 
     Cost: one query for the scope, up to three to check the region, standard and program chosen, then one
     query for the rows however many there are (a paginator adds a COUNT).
     """
     regions = regions_in_scope(user)
-    members = with_farm_totals(Member.objects.filter(region__in=regions).select_related("region")).order_by(
-        "code", "pk"
-    )
+    members = Member.objects.filter(region__in=regions).select_related("region").order_by("code", "pk")
+    if totals or _sorts_by_totals(filters):
+        members = with_farm_totals(members)
     return MemberFilter(filters or {}, queryset=members, regions=regions).qs
+
+
+def _sorts_by_totals(filters: Mapping[str, Any] | None) -> bool:
+    return bool(filters) and str(filters.get("sort", "")).lstrip("-") == SORT_FIELDS["total_hectares"]
+
+
+def member_page(*, user: AbstractBaseUser, filters: Mapping[str, Any] | None, number: Any, per_page: int) -> Page:
+    """One page of members_for_list, each member with its farm totals and `crop_names`.
+
+    The COUNT and the page's rows run on the members alone (indexes; no GROUP BY over every farm), then
+    one more query adds the totals of the page's members only. Cost: members_for_list's, plus the COUNT,
+    the rows and the totals (three queries however many members there are).
+    """
+    members = members_for_list(user=user, filters=filters, totals=False)
+    page = Paginator(members, per_page).get_page(number)
+    rows = list(page.object_list)
+    if rows and not hasattr(rows[0], "farm_count"):
+        totals = {
+            member.pk: member
+            for member in with_farm_totals(Member.objects.filter(pk__in=[row.pk for row in rows]).order_by())
+        }
+        for row in rows:
+            for name in _TOTAL_NAMES:
+                setattr(row, name, getattr(totals[row.pk], name))
+    for row in rows:
+        row.crop_names = [Crop(crop).label for crop in active_crops(row)]
+    page.object_list = rows
+    return page
+
+
+_TOTAL_NAMES = ("farm_count", "total_hectares", *(_crop_count_name(crop) for crop in Crop.values))
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,6 @@ from typing import NamedTuple
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -16,14 +15,13 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
 from cooperative.access import MEMBER_READERS, MEMBER_WRITERS, Role, has_role, role_required
-from cooperative.models import Crop
 from cooperative.selectors import regions_in_scope
 from members import services
 from members.exports import csv_response, xlsx_response
 from members.filters import MemberFilter
 from members.forms import FarmForm, MemberForm, WithdrawForm, add_service_errors
 from members.models import Member
-from members.selectors import active_crops, farms_in_scope, member_profile, members_for_list, members_in_scope
+from members.selectors import farms_in_scope, member_page, member_profile, members_for_list, members_in_scope
 
 MEMBERS_PER_PAGE = 50
 EXPORTS = {"csv": csv_response, "xlsx": xlsx_response}
@@ -74,11 +72,9 @@ def _column_headers(current: list[str] | None) -> list[dict]:
 @require_GET
 def member_list(request: HttpRequest) -> HttpResponse:
     filterset = MemberFilter(request.GET, regions=regions_in_scope(request.user))
-    page = Paginator(members_for_list(user=request.user, filters=request.GET), MEMBERS_PER_PAGE).get_page(
-        request.GET.get("page")
+    page = member_page(
+        user=request.user, filters=request.GET, number=request.GET.get("page"), per_page=MEMBERS_PER_PAGE
     )
-    for member in page:
-        member.crop_names = [Crop(crop).label for crop in active_crops(member)]
     filterset.is_valid()  # validates, so the form shows its errors and the sort order applied
     context = {
         "filterset": filterset,

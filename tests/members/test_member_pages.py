@@ -462,9 +462,9 @@ def test_the_list_query_count_does_not_grow_with_its_rows(manager_client, django
         ProgramEnrollmentFactory(member=member)
 
     # session, user, staff roles; scope (does a role cover all regions?) for the filter form and for the
-    # selector; COUNT for the paginator; the page of members with region and farm totals (one GROUP BY);
-    # the choices of the region, standard and program selects.
-    with django_assert_num_queries(10):
+    # selector; COUNT for the paginator; the page of members with their region; the farm totals of the
+    # page's members (one GROUP BY); the choices of the region, standard and program selects.
+    with django_assert_num_queries(11):
         response = manager_client.get(reverse("member_list"))
 
     assert len(response.context["page_obj"]) == members
