@@ -17,7 +17,6 @@ from django.db.models import (
     Exists,
     F,
     OuterRef,
-    Prefetch,
     Q,
     QuerySet,
     Subquery,
@@ -30,9 +29,8 @@ from django.utils import timezone
 from certifications.models import OPEN_STATUSES, Certification, CertificationEvent, CertificationStatus
 from certifications.selectors import certifications_expiring, certified_farm_counts
 from cooperative.models import AllianceProgram, CommunityProject, Crop, ProgramEnrollment, Region, StaffRole
-from credit import schedule
-from credit.models import Instalment, Loan, LoanStatus
-from credit.selectors import annotate_balances, portfolio_at_risk
+from credit.models import Loan, LoanStatus
+from credit.selectors import annotate_balances, par_ratio
 from members.models import Farm, FarmVisit, Gender, Member
 
 
@@ -383,27 +381,24 @@ class DashboardFigures:
 
 
 def _credit_figures(loans: QuerySet[Loan], as_of: datetime.date) -> CreditFigures:
-    """Four queries: active loans with ledger sums and their instalments, then PAR30 (two more)."""
-    active = loans.filter(status=LoanStatus.ACTIVE)
-    total = principal = ZERO
-    count = overdue = 0
-    schedules = Prefetch("instalments", queryset=Instalment.objects.order_by("due_on", "number"))
-    for loan in annotate_balances(active).prefetch_related(schedules):
-        count += 1
-        total += loan.total_outstanding
-        principal += loan.principal_outstanding
-        allocation = schedule.allocate_paid(
-            loan.instalments.all(), principal_paid=loan.principal_paid, interest_paid=loan.interest_paid
-        )
-        late = schedule.days_past_due(allocation, tolerance=loan.arrears_tolerance or ZERO, as_of=as_of)
-        if late > OVERDUE_DAYS:
-            overdue += 1
+    """One query: the active loans' ledger balances summed in SQL, the late ones told apart by
+    Loan.oldest_unpaid_due_on (kept by the credit services; fees and penalties count)."""
+    late = Q(oldest_unpaid_due_on__lt=as_of - datetime.timedelta(days=OVERDUE_DAYS))
+    money = DecimalField(max_digits=16, decimal_places=2)
+    totals = annotate_balances(loans.filter(status=LoanStatus.ACTIVE).order_by()).aggregate(
+        active_loans=Count("pk"),
+        late_loans=Count("pk", filter=late),
+        total=Coalesce(Sum("total_outstanding", output_field=money), ZERO, output_field=money),
+        principal=Coalesce(Sum("principal_outstanding", output_field=money), ZERO, output_field=money),
+        at_risk=Coalesce(Sum("principal_outstanding", filter=late, output_field=money), ZERO, output_field=money),
+    )
+    principal = _cents(totals["principal"])
     return CreditFigures(
-        active_loans=count,
-        total_outstanding=total,
+        active_loans=totals["active_loans"],
+        total_outstanding=_cents(totals["total"]),
         principal_outstanding=principal,
-        loans_over_30_days=overdue,
-        par30=portfolio_at_risk(as_of, days=OVERDUE_DAYS, queryset=active),
+        loans_over_30_days=totals["late_loans"],
+        par30=par_ratio(_cents(totals["at_risk"]), principal),
     )
 
 
@@ -422,10 +417,10 @@ def dashboard_figures(
     `as_of` (the cooperative's local date) sets the windows: certificates expiring within 60 days,
     days past due, visits in the last 30 days (as_of included) unless `visits_period` (first and last
     day, both included) says otherwise; the rest is the records' current state.
-    Money and areas are Decimal. 17 queries whatever the number of rows, with `regions` (a lazy
+    Money and areas are Decimal. 14 queries whatever the number of rows, with `regions` (a lazy
     queryset, e.g. regions_in_scope(user)) and `members` as subqueries of each: members by region and by
     gender (2), farms by crop (1), current certifications by standard and status (1), expiring
-    certificates (count and the soonest 10: 2), credit (4, see _credit_figures), program progress (6),
+    certificates (count and the soonest 10: 2), credit (1, see _credit_figures), program progress (6),
     visits by purpose (1).
     """
     if visits_period is None:

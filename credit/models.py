@@ -219,6 +219,11 @@ class Loan(TimeStampedModel):
         _("allocation order"), max_length=ALLOCATION_ORDER_LENGTH, choices=ALLOCATION_ORDER_CHOICES, blank=True
     )
     notes = models.TextField(_("notes"), blank=True)
+    # Kept by the credit services after every change to the schedule, the ledger or the charges: the due
+    # date of the oldest schedule row (an instalment with the charges owed with it) unpaid beyond the arrears
+    # tolerance; null when nothing is unpaid or nothing is scheduled yet. The days past due on a date D are
+    # D minus this date when it is earlier, so the dashboard counts late loans in SQL.
+    oldest_unpaid_due_on = models.DateField(_("oldest unpaid due date"), null=True, blank=True, editable=False)
     history = HistoricalRecords()
 
     class Meta:

@@ -375,6 +375,15 @@ def split_payment(allocation: Sequence[InstalmentPaid], amount: Decimal, order: 
     raise ValueError("the amount is more than the unpaid instalments")
 
 
+def oldest_unpaid_due_on(allocation: Iterable[InstalmentPaid], *, tolerance: Decimal) -> datetime.date | None:
+    """The due date of the oldest row still unpaid beyond `tolerance` (None when every row is paid):
+    days_past_due on a date is that date minus this one, when it is earlier."""
+    for paid in allocation:
+        if paid.total_unpaid > tolerance:
+            return paid.instalment.due_on
+    return None
+
+
 def days_past_due(allocation: Iterable[InstalmentPaid], *, tolerance: Decimal, as_of: datetime.date) -> int:
     """Days between `as_of` and the due date of the oldest row still unpaid beyond `tolerance`.
 

@@ -230,6 +230,16 @@ def days_past_due(loan: Loan, as_of: datetime.date) -> int:
     return _days_past_due_of_annotated(annotated, Instalment.objects.filter(loan=loan), as_of, charges)
 
 
+def loan_oldest_unpaid_due_on(loan: Loan) -> datetime.date | None:
+    """What Loan.oldest_unpaid_due_on should hold, from every ledger row and charge recorded: the due date of
+    the oldest row unpaid beyond the arrears tolerance. Two queries, three when the loan has charges."""
+    annotated = annotate_balances(Loan.objects.filter(pk=loan.pk)).annotate(has_charges=_has_charges(None)).get()
+    charges = charges_in_force(None).filter(loan=loan) if annotated.has_charges else ()
+    instalments = Instalment.objects.filter(loan=loan).order_by("due_on", "number")
+    allocation = _allocate(annotated, instalments, charges)
+    return schedule.oldest_unpaid_due_on(allocation, tolerance=annotated.arrears_tolerance or ZERO)
+
+
 def _has_charges(as_of: datetime.date | None) -> Exists:
     """Whether the outer loan has fees or penalties in force (now, or as of a date): lets a caller skip the
     charges query when no loan it read has any."""
@@ -251,7 +261,8 @@ def _with_schedule(queryset: QuerySet[Loan]) -> QuerySet[Loan]:
     return queryset.prefetch_related(Prefetch("instalments", queryset=Instalment.objects.order_by("due_on", "number")))
 
 
-def _ratio(part: Decimal, whole: Decimal) -> Decimal:
+def par_ratio(part: Decimal, whole: Decimal) -> Decimal:
+    """`part` / `whole` as a Decimal fraction with 4 places (ROUND_HALF_UP); 0 when `whole` is 0."""
     if whole <= 0:
         return Decimal("0.0000")
     return (part / whole).quantize(RATIO_PLACES, rounding=ROUND_HALF_UP)
@@ -289,7 +300,7 @@ def portfolio_at_risk_report(
         for threshold in thresholds:
             if late_days > threshold:
                 at_risk[threshold] += outstanding
-    return {threshold: _ratio(at_risk[threshold], total) for threshold in thresholds}
+    return {threshold: par_ratio(at_risk[threshold], total) for threshold in thresholds}
 
 
 def portfolio_at_risk(as_of: datetime.date, days: int = 30, queryset: QuerySet[Loan] | None = None) -> Decimal:
@@ -330,7 +341,7 @@ class PortfolioRow:
 
     def par(self, days: int) -> Decimal:
         """PAR<days>: a Decimal fraction, 4 places, ROUND_HALF_UP (0.1250 = 12.5 %); 0 without principal."""
-        return _ratio(self.at_risk[days], self.principal_outstanding)
+        return par_ratio(self.at_risk[days], self.principal_outstanding)
 
     @property
     def par_percents(self) -> list[Decimal]:

@@ -84,7 +84,15 @@ def _save_loan(loan: Loan, user: AbstractBaseUser, reason: str = "") -> None:
 def _record(transaction_row: LoanTransaction) -> LoanTransaction:
     transaction_row.full_clean()
     transaction_row.save()
+    _refresh_arrears(transaction_row.loan)
     return transaction_row
+
+
+def _refresh_arrears(loan: Loan) -> None:
+    """Recompute Loan.oldest_unpaid_due_on after a change to the loan's schedule, ledger or charges (on the
+    row and on `loan`, so a later save of `loan` keeps it). Three or four queries."""
+    loan.oldest_unpaid_due_on = selectors.loan_oldest_unpaid_due_on(loan)
+    Loan.objects.filter(pk=loan.pk).update(oldest_unpaid_due_on=loan.oldest_unpaid_due_on)
 
 
 def _portion_fields(portions: schedule.Portions) -> dict[str, Decimal]:
@@ -320,6 +328,7 @@ def loan_disburse(*, loan: Loan, disbursed_by: AbstractBaseUser, disbursed_on: d
         # (loan, number) would cost a query per row for nothing; the database constraint still holds.
         instalment.full_clean(validate_unique=False, validate_constraints=False)
     Instalment.objects.bulk_create(instalments)
+    _refresh_arrears(loan)
 
     loan.status = LoanStatus.ACTIVE
     loan.disbursed_on = disbursed_on
@@ -591,6 +600,7 @@ def loan_charge_add(
     )
     charge.full_clean()
     charge.save()
+    _refresh_arrears(loan)
     return charge
 
 
@@ -647,5 +657,6 @@ def loan_charge_reverse(
     except IntegrityError:
         # The one-to-one on `reverses` caught a reversal committed by a concurrent request.
         raise ValidationError(_("This charge has already been reversed.")) from None
+    _refresh_arrears(loan)
     _close_if_settled(loan, balance.total_outstanding - original.amount, occurred_on, recorded_by)
     return reversal

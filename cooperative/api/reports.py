@@ -72,7 +72,7 @@ class SummaryView(ScopedApiMixin, APIView):
 
     The period (`from`, `to`) bounds the visits; the other figures are the records' current state.
     `eudr` is the EUDR readiness of the active farms of the same members (members.eudr.eudr_readiness).
-    Bad parameters answer 400 naming the parameter. Cost: dashboard_figures (17 queries) and
+    Bad parameters answer 400 naming the parameter. Cost: dashboard_figures (14 queries) and
     eudr_readiness (2), plus one for a `program` or `region` filter each and one for the data version
     (a staff user: one more for the regions), besides authentication and the request log; the result is
     kept in the figures cache until the data changes, and then only the first five are run.
