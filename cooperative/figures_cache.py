@@ -21,6 +21,7 @@ from django.core.cache import caches
 from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.db.backends.signals import connection_created
 from django.db.models import F
+from django.db.models.signals import post_migrate, pre_migrate
 from django.utils import translation
 
 CACHE_ALIAS = "figures"
@@ -46,6 +47,22 @@ def bump_data_version(using: str = DEFAULT_DB_ALIAS) -> None:
     DataVersion.objects.using(using).filter(pk=1).update(version=F("version") + 1)
 
 
+_migrating = False
+
+
+def _migration_starts(**kwargs: Any) -> None:
+    global _migrating
+    _migrating = True
+
+
+def _migration_ends(using: str = DEFAULT_DB_ALIAS, **kwargs: Any) -> None:
+    """After `migrate` (and `flush`): one bump for whatever the migrations wrote, when the row exists."""
+    global _migrating
+    _migrating = False
+    if "cooperative_dataversion" in connections[using].introspection.table_names():
+        bump_data_version(using)
+
+
 class _WriteWatcher:
     """An execute wrapper (Django's database instrumentation) on one connection: after a statement that
     changes a domain table, bump the version when the transaction commits (once per transaction)."""
@@ -55,7 +72,7 @@ class _WriteWatcher:
 
     def __call__(self, execute: Callable, sql: str, params: Any, many: bool, context: dict) -> Any:
         result = execute(sql, params, many, context)
-        if _changes_figures(sql) and not self._pending(context["connection"]):
+        if not _migrating and _changes_figures(sql) and not self._pending(context["connection"]):
             transaction.on_commit(self._bump, using=self.alias, robust=True)
         return result
 
@@ -75,6 +92,9 @@ def _watch(sender: Any, connection: Any, **kwargs: Any) -> None:
 def install() -> None:
     """Watch every database connection (called by CooperativeConfig.ready)."""
     connection_created.connect(_watch, dispatch_uid="cooperative.figures_cache")
+    # While migrations run, the version table may not exist yet: no bump until they end.
+    pre_migrate.connect(_migration_starts, dispatch_uid="cooperative.figures_cache")
+    post_migrate.connect(_migration_ends, dispatch_uid="cooperative.figures_cache")
     for connection in connections.all(initialized_only=True):
         _watch(None, connection)
 

@@ -91,8 +91,9 @@ def demo_data(django_db_setup, django_db_blocker):
 
 @pytest.fixture
 def reference_data(transactional_db):
-    """Regions, standards, checklists and the data version row for tests that commit (transaction=True): flushing after such a
-    test empties the tables the seed migrations filled, so they are seeded again here (idempotent)."""
+    """Regions, standards, checklists and the data version row for tests that commit (transaction=True):
+    flushing after such a test empties the tables the seed migrations filled, so they are seeded again here
+    (idempotent)."""
     import importlib
 
     from django.apps import apps

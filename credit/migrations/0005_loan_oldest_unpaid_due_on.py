@@ -4,12 +4,13 @@ from django.db import migrations, models
 
 
 def fill(apps, schema_editor):
-    """Loans recorded before the field existed: computed as the credit services now keep it. It reads through
-    the current selector (the schedule, ledger and charge tables are unchanged by this migration)."""
+    """Active loans recorded before the field existed (the only ones it is read for; the services set it on
+    any loan they change): computed as the credit services now keep it, through the current selector (the
+    schedule, ledger and charge tables are unchanged by this migration)."""
     from credit.models import Loan
     from credit.selectors import loan_oldest_unpaid_due_on
 
-    for loan in Loan.objects.filter(disbursed_on__isnull=False).only("pk").iterator(chunk_size=2000):
+    for loan in Loan.objects.filter(status="active").only("pk").iterator(chunk_size=2000):
         Loan.objects.filter(pk=loan.pk).update(oldest_unpaid_due_on=loan_oldest_unpaid_due_on(loan))
 
 

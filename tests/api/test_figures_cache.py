@@ -10,6 +10,7 @@ from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from cooperative import figures_cache
 from cooperative.figures_cache import data_version
 from cooperative.models import ApiRequestLog, DataVersion
 from members.models import Member
@@ -24,7 +25,7 @@ FIGURES_CACHE = {
 
 
 @pytest.fixture(autouse=True)
-def figures_cache():
+def local_figures_cache():
     with override_settings(CACHES=FIGURES_CACHE):
         caches["figures"].clear()  # ids repeat from one test to the next
         yield
@@ -126,3 +127,15 @@ def test_without_its_row_nothing_is_cached(manager_client):
     first_count, _ = queries_of(manager_client, DASHBOARD)
     second_count, _ = queries_of(manager_client, DASHBOARD)
     assert second_count == first_count
+
+
+def test_migrations_bump_once_they_end_and_not_while_they_run(db, django_capture_on_commit_callbacks):
+    before = data_version()
+    figures_cache._migration_starts()
+    try:
+        with django_capture_on_commit_callbacks() as callbacks:
+            MemberFactory()
+        assert callbacks == []  # the version table may not exist yet while migrations run
+    finally:
+        figures_cache._migration_ends()
+    assert data_version() == before + 1

@@ -285,7 +285,8 @@ def test_the_summary_query_count_is_the_same_for_1_and_20_members(
     client = request.getfixturevalue(client_name)
     # Partner: 1 token; staff: 1 session, 2 user, 3 staff roles, 4 whether a role covers all regions, 5 the
     # region ids (the cache key). Then the data version (the tests' figures cache keeps nothing),
-    # dashboard_figures (its docstring names each query), the EUDR readiness (per region, per program), and the request log INSERT.
+    # dashboard_figures (its docstring names each query), the EUDR readiness (per region, per program),
+    # and the request log INSERT.
     add_members(program_a, 1)
     with django_assert_num_queries(expected):
         assert client.get(SUMMARY).status_code == 200
