@@ -16,7 +16,7 @@ from certifications.models import CertificationStatus
 from cooperative.models import ProgramEnrollment
 from credit import services as credit_services
 from members.models import Farm, Member
-from members.selectors import members_for_list
+from members.selectors import _SmallSetPaginator, members_for_list
 from tests.conftest import ROLE_CLIENTS
 from tests.factories import (
     AllianceProgramFactory,
@@ -432,6 +432,22 @@ def test_it_shows_50_members_a_page_with_links_that_keep_the_filters(manager_cli
     assert len(second.context["page_obj"]) == 1
     assert set(listed_codes(first)).isdisjoint(listed_codes(second))
     assert 'href="?community=pueblo&amp;page=2"' in first.content.decode()
+
+
+@pytest.mark.parametrize("small_result", [0, 1000])
+def test_pages_are_the_same_whether_the_result_is_read_whole_or_by_limit(manager_client, monkeypatch, small_result):
+    # A small result (up to SMALL_RESULT rows) is read whole and sliced in Python; a larger one with LIMIT.
+    monkeypatch.setattr(_SmallSetPaginator, "SMALL_RESULT", small_result)
+    codes = [f"PN-{number:03d}" for number in range(53)]
+    for code in codes:
+        MemberFactory(code=code, community="Pueblo Nuevo")
+
+    pages = [
+        listed_codes(manager_client.get(reverse("member_list"), {"community": "pueblo", "sort": "-code", "page": n}))
+        for n in (1, 2)
+    ]
+
+    assert pages == [sorted(codes, reverse=True)[:50], sorted(codes, reverse=True)[50:]]
 
 
 def test_the_export_links_keep_the_filters_and_sort_but_not_the_page(manager_client):
