@@ -26,9 +26,23 @@ from django.utils import translation
 
 CACHE_ALIAS = "figures"
 CACHE_SECONDS = 24 * 60 * 60
-# Tables whose changes alter no cached figure: the version row itself, API tokens and the request log.
-UNTRACKED_TABLES = frozenset({"cooperative_dataversion", "cooperative_apitoken", "cooperative_apirequestlog"})
-TRACKED_PREFIXES = ("members_", "certifications_", "credit_", "deliveries_", "cooperative_")
+# Tables whose changes alter no cached figure: the version row itself, API tokens and the request log, and
+# the farm visits (written all day by the field app; the views count them on every request instead).
+# Deliveries are not tracked either: no cached figure reads them (a settlement's loan deductions are
+# credit rows, which are).
+UNTRACKED_TABLES = frozenset(
+    {
+        "cooperative_dataversion",
+        "cooperative_apitoken",
+        "cooperative_apirequestlog",
+        "members_farmvisit",
+        "members_historicalfarmvisit",
+        "members_visitpestobservation",
+        "members_historicalvisitpestobservation",
+        "members_visitphoto",
+    }
+)
+TRACKED_PREFIXES = ("members_", "certifications_", "credit_", "cooperative_")
 _WRITE = re.compile(r'^\s*(?:INSERT\s+INTO|UPDATE|DELETE\s+FROM)\s+"?(\w+)"?', re.IGNORECASE)
 
 

@@ -408,6 +408,7 @@ def dashboard_figures(
     as_of: datetime.date,
     members: QuerySet[Member] | None = None,
     visits_period: tuple[datetime.date, datetime.date] | None = None,
+    with_visits: bool = True,
 ) -> DashboardFigures:
     """Every figure of the dashboard (and the partner API), for members of `regions`.
 
@@ -421,13 +422,11 @@ def dashboard_figures(
     queryset, e.g. regions_in_scope(user)) and `members` as subqueries of each: members by region and by
     gender (2), farms by crop (1), current certifications by standard and status (1), expiring
     certificates (count and the soonest 10: 2), credit (1, see _credit_figures), program progress (6),
-    visits by purpose (1).
+    visits by purpose (1, see visits_by_purpose; none and an empty list without `with_visits`: the views
+    keep the other figures in the figures cache, and count the visits, written all day by the field app,
+    on every request).
     """
-    if visits_period is None:
-        visits_period = (as_of - datetime.timedelta(days=VISITS_WITHIN_DAYS - 1), as_of)
-    population = Member.objects.filter(region__in=regions)
-    if members is not None:
-        population = population.filter(pk__in=members.values("pk"))
+    population = _population(regions, members)
     active = population.filter(status=Member.Status.ACTIVE).order_by()
 
     by_region = active.values("region__name").annotate(members=Count("pk")).order_by("region__name")
@@ -478,16 +477,6 @@ def dashboard_figures(
     ]
     expiring = certifications_expiring(within_days=EXPIRING_WITHIN_DAYS, as_of=as_of, queryset=in_scope_certifications)
 
-    visit_counts = dict(
-        FarmVisit.objects.filter(
-            farm__member__in=population,
-            visited_on__range=visits_period,
-        )
-        .order_by()
-        .values("purpose")
-        .annotate(visits=Count("pk"))
-        .values_list("purpose", "visits")
-    )
     return DashboardFigures(
         as_of=as_of,
         members_by_region=members_by_region,
@@ -498,10 +487,43 @@ def dashboard_figures(
         expiring=list(expiring[:EXPIRING_LISTED]),
         credit=_credit_figures(Loan.objects.filter(member__in=population), as_of),
         programs=program_progress(programs_in_scope(regions), regions=regions, members=members, as_of=as_of),
-        visits_by_purpose=[
-            VisitCount(value, label, visit_counts.get(value, 0)) for value, label in FarmVisit.Purpose.choices
-        ],
+        visits_by_purpose=(
+            visits_by_purpose(regions=regions, members=members, period=visits_period or default_visits_period(as_of))
+            if with_visits
+            else []
+        ),
     )
+
+
+def _population(regions: QuerySet[Region], members: QuerySet[Member] | None) -> QuerySet[Member]:
+    """Members of `regions` and, with `members`, among them (lazy)."""
+    population = Member.objects.filter(region__in=regions)
+    if members is not None:
+        population = population.filter(pk__in=members.values("pk"))
+    return population
+
+
+def default_visits_period(as_of: datetime.date) -> tuple[datetime.date, datetime.date]:
+    """The last 30 days up to `as_of`, both included."""
+    return (as_of - datetime.timedelta(days=VISITS_WITHIN_DAYS - 1), as_of)
+
+
+def visits_by_purpose(
+    *,
+    regions: QuerySet[Region],
+    period: tuple[datetime.date, datetime.date],
+    members: QuerySet[Member] | None = None,
+) -> list[VisitCount]:
+    """Farm visits in `period` (first and last day included) to farms of the members of `regions` (and of
+    `members`), by purpose, every purpose listed. One query."""
+    counts = dict(
+        FarmVisit.objects.filter(farm__member__in=_population(regions, members), visited_on__range=period)
+        .order_by()
+        .values("purpose")
+        .annotate(visits=Count("pk"))
+        .values_list("purpose", "visits")
+    )
+    return [VisitCount(value, label, counts.get(value, 0)) for value, label in FarmVisit.Purpose.choices]
 
 
 def _cents(value: Decimal) -> Decimal:

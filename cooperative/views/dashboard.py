@@ -1,5 +1,7 @@
 """The dashboard: the cooperative's figures for the regions the user covers, as tables and charts."""
 
+from dataclasses import replace
+
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
@@ -8,7 +10,14 @@ from django.utils.translation import gettext as _
 from certifications.reports import group_certificates_expiring, ics_coverage
 from cooperative.access import ALL_ROLES, ICS_READERS, has_role, role_required
 from cooperative.figures_cache import cached_figures
-from cooperative.selectors import DashboardFigures, dashboard_figures, programs_in_scope, regions_in_scope
+from cooperative.selectors import (
+    DashboardFigures,
+    dashboard_figures,
+    default_visits_period,
+    programs_in_scope,
+    regions_in_scope,
+    visits_by_purpose,
+)
 from members.eudr import eudr_readiness, readiness_farms
 
 
@@ -16,17 +25,15 @@ from members.eudr import eudr_readiness, readiness_farms
 def dashboard(request: HttpRequest) -> HttpResponse:
     """The figures of the user's regions (with EUDR geolocation readiness); the group certificates running
     out (cooperative-wide, for every staff role); for ICS readers, the internal inspection coverage of the
-    regions their ICS roles cover. Kept in the figures cache until the data changes (three queries then:
-    the two scopes and the data version)."""
+    regions their ICS roles cover. Kept in the figures cache until the data changes (four queries then:
+    the two scopes, the data version and the visits of the last 30 days)."""
     today = timezone.localdate()
     regions = regions_in_scope(request.user)
     ics_regions = regions_in_scope(request.user, ICS_READERS) if has_role(request.user, ICS_READERS) else None
 
     def compute() -> dict:
-        figures = dashboard_figures(regions=regions, as_of=today)
         return {
-            "figures": figures,
-            "charts": chart_data(figures),
+            "figures": dashboard_figures(regions=regions, as_of=today, with_visits=False),
             "group_certificates": group_certificates_expiring(as_of=today),
             "ics_reader": ics_regions is not None,
             "coverage": None if ics_regions is None else ics_coverage(regions=ics_regions, as_of=today),
@@ -40,7 +47,13 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         None if ics_regions is None else tuple(ics_regions.values_list("pk", flat=True)),
         today,
     )
-    context = cached_figures("dashboard", scope, compute)
+    context = dict(cached_figures("dashboard", scope, compute))
+    # Visits are counted on every request: the field app writes them all day long (figures_cache).
+    context["figures"] = replace(
+        context["figures"],
+        visits_by_purpose=visits_by_purpose(regions=regions, period=default_visits_period(today)),
+    )
+    context["charts"] = chart_data(context["figures"])
     return render(request, "cooperative/dashboard.html", context)
 
 

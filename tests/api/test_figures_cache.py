@@ -9,12 +9,13 @@ from django.db import connection, transaction
 from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from cooperative import figures_cache
 from cooperative.figures_cache import data_version
 from cooperative.models import ApiRequestLog, DataVersion
 from members.models import Member
-from tests.factories import FarmFactory, MemberFactory, ProgramEnrollmentFactory, region
+from tests.factories import FarmFactory, FarmVisitFactory, MemberFactory, ProgramEnrollmentFactory, region
 
 SUMMARY = reverse("api-report-summary")
 DASHBOARD = reverse("dashboard")
@@ -139,3 +140,29 @@ def test_migrations_bump_once_they_end_and_not_while_they_run(db, django_capture
     finally:
         figures_cache._migration_ends()
     assert data_version() == before + 1
+
+
+def test_visits_are_counted_on_every_request_and_do_not_bump_the_version(reference_data, manager_client):
+    farm = FarmFactory(member=MemberFactory(region=region("Huánuco")))
+    today = timezone.localdate()
+    assert manager_client.get(DASHBOARD).context["figures"].visits == 0
+    before = data_version()
+
+    FarmVisitFactory(farm=farm, visited_on=today)  # committed: this test runs with transaction=True
+
+    assert data_version() == before
+    assert manager_client.get(DASHBOARD).context["figures"].visits == 1
+
+
+def test_the_summary_counts_the_visits_of_each_period_from_the_same_cached_figures(partner_a_client, program_a):
+    member = MemberFactory(region=region("Huánuco"))
+    ProgramEnrollmentFactory(program=program_a, member=member)
+    farm = FarmFactory(member=member)
+    FarmVisitFactory(farm=farm, visited_on=datetime.date(2026, 3, 10))
+    FarmVisitFactory(farm=farm, visited_on=datetime.date(2026, 5, 10))
+
+    march = partner_a_client.get(SUMMARY, {"from": "2026-03-01", "to": "2026-03-31"}).json()
+    spring = partner_a_client.get(SUMMARY, {"from": "2026-03-01", "to": "2026-05-31"}).json()
+
+    assert (march["visits"]["count"], spring["visits"]["count"]) == (1, 2)
+    assert march["members"] == spring["members"]
