@@ -520,7 +520,7 @@ def visits_by_purpose(
         FarmVisit.objects.filter(farm__member__in=_population(regions, members), visited_on__range=period)
         .order_by()
         .values("purpose")
-        .annotate(visits=Count("pk"))
+        .annotate(visits=Count("*"))  # no id: the index on (visited_on, farm, purpose) alone answers
         .values_list("purpose", "visits")
     )
     return [VisitCount(value, label, counts.get(value, 0)) for value, label in FarmVisit.Purpose.choices]

@@ -436,6 +436,8 @@ class FarmVisit(TimeStampedModel):
         verbose_name = _("farm visit")
         verbose_name_plural = _("farm visits")
         ordering = ["-visited_on", "-id"]
+        # The visits of a period by purpose (dashboard, summary report) read this index alone.
+        indexes = [models.Index(fields=["visited_on", "farm", "purpose"], name="members_visit_day_farm_purpose")]
         constraints = [
             models.CheckConstraint(
                 condition=Q(follow_up_on__isnull=True) | Q(follow_up_on__gte=F("visited_on")),
