@@ -409,6 +409,7 @@ def dashboard_figures(
     members: QuerySet[Member] | None = None,
     visits_period: tuple[datetime.date, datetime.date] | None = None,
     with_visits: bool = True,
+    with_dashboard_only: bool = True,
 ) -> DashboardFigures:
     """Every figure of the dashboard (and the partner API), for members of `regions`.
 
@@ -424,7 +425,8 @@ def dashboard_figures(
     certificates (count and the soonest 10: 2), credit (1, see _credit_figures), program progress (6),
     visits by purpose (1, see visits_by_purpose; none and an empty list without `with_visits`: the views
     keep the other figures in the figures cache, and count the visits, written all day by the field app,
-    on every request).
+    on every request). Without `with_dashboard_only`, the figures only the dashboard shows are left empty
+    (the expiring certificates and the program progress, 8 queries): the summary report has none of them.
     """
     population = _population(regions, members)
     active = population.filter(status=Member.Status.ACTIVE).order_by()
@@ -483,10 +485,14 @@ def dashboard_figures(
         members_by_gender=members_by_gender,
         crops=crops,
         certifications=certifications,
-        expiring_count=expiring.count(),
-        expiring=list(expiring[:EXPIRING_LISTED]),
+        expiring_count=expiring.count() if with_dashboard_only else 0,
+        expiring=list(expiring[:EXPIRING_LISTED]) if with_dashboard_only else [],
         credit=_credit_figures(Loan.objects.filter(member__in=population), as_of),
-        programs=program_progress(programs_in_scope(regions), regions=regions, members=members, as_of=as_of),
+        programs=(
+            program_progress(programs_in_scope(regions), regions=regions, members=members, as_of=as_of)
+            if with_dashboard_only
+            else []
+        ),
         visits_by_purpose=(
             visits_by_purpose(regions=regions, members=members, period=visits_period or default_visits_period(as_of))
             if with_visits
