@@ -3,8 +3,10 @@ the data changes.
 
 How a change is noticed: every INSERT, UPDATE or DELETE that Django sends to a domain table (ORM saves, bulk
 operations, raw SQL through Django's connection) marks its transaction, and when the transaction commits the
-one row of DataVersion goes up by one. Cached figures are keyed by that version, so the first request after
-a commit computes them again, in every process. The bump runs after the commit, so figures computed while a
+version of its topic (a row of DataVersion) goes up by one. Two topics: VISITS, the farm visits the field app
+writes all day long, and FIGURES, every other domain table; so a synchronised visit recomputes the visit
+counts only. Cached figures are keyed by their topic's version, so the first request after a commit
+computes them again, in every process. The bump runs after the commit, so figures computed while a
 change is still uncommitted are stored under the old version and never served once the change is visible.
 Writes that bypass Django's connection (PostgreSQL COPY in bench.seed) call `bump_data_version` themselves.
 
@@ -15,6 +17,7 @@ dummy cache, so each test computes its figures).
 import hashlib
 import re
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from django.core.cache import caches
@@ -26,15 +29,11 @@ from django.utils import translation
 
 CACHE_ALIAS = "figures"
 CACHE_SECONDS = 24 * 60 * 60
-# Tables whose changes alter no cached figure: the version row itself, API tokens and the request log, and
-# the farm visits (written all day by the field app; the views count them on every request instead).
-# Deliveries are not tracked either: no cached figure reads them (a settlement's loan deductions are
-# credit rows, which are).
-UNTRACKED_TABLES = frozenset(
+# Topics: the primary keys of their DataVersion rows.
+FIGURES = 1
+VISITS = 2
+VISIT_TABLES = frozenset(
     {
-        "cooperative_dataversion",
-        "cooperative_apitoken",
-        "cooperative_apirequestlog",
         "members_farmvisit",
         "members_historicalfarmvisit",
         "members_visitpestobservation",
@@ -42,23 +41,32 @@ UNTRACKED_TABLES = frozenset(
         "members_visitphoto",
     }
 )
+# Tables whose changes alter no cached figure: the version rows themselves, API tokens and the request log.
+# Deliveries are not tracked either: no cached figure reads them (a settlement's loan deductions are credit
+# rows, which are).
+UNTRACKED_TABLES = frozenset({"cooperative_dataversion", "cooperative_apitoken", "cooperative_apirequestlog"})
 TRACKED_PREFIXES = ("members_", "certifications_", "credit_", "cooperative_")
 _WRITE = re.compile(r'^\s*(?:INSERT\s+INTO|UPDATE|DELETE\s+FROM)\s+"?(\w+)"?', re.IGNORECASE)
 
 
-def _changes_figures(sql: str) -> bool:
+def _topic_changed(sql: str) -> int | None:
+    """The topic a statement changes, or None."""
     match = _WRITE.match(sql)
     if match is None:
-        return False
+        return None
     table = match.group(1).lower()
-    return table.startswith(TRACKED_PREFIXES) and table not in UNTRACKED_TABLES
+    if table in VISIT_TABLES:
+        return VISITS
+    if table.startswith(TRACKED_PREFIXES) and table not in UNTRACKED_TABLES:
+        return FIGURES
+    return None
 
 
-def bump_data_version(using: str = DEFAULT_DB_ALIAS) -> None:
-    """Raise the data version now (callers that wrote outside Django's connection)."""
+def bump_data_version(using: str = DEFAULT_DB_ALIAS, topics: tuple[int, ...] = (FIGURES, VISITS)) -> None:
+    """Raise the versions of `topics` now (callers that wrote outside Django's connection: every topic)."""
     from cooperative.models import DataVersion
 
-    DataVersion.objects.using(using).filter(pk=1).update(version=F("version") + 1)
+    DataVersion.objects.using(using).filter(pk__in=topics).update(version=F("version") + 1)
 
 
 _migrating = False
@@ -83,19 +91,19 @@ class _WriteWatcher:
 
     def __init__(self, alias: str) -> None:
         self.alias = alias
+        self.bumps = {topic: partial(bump_data_version, alias, (topic,)) for topic in (FIGURES, VISITS)}
 
     def __call__(self, execute: Callable, sql: str, params: Any, many: bool, context: dict) -> Any:
         result = execute(sql, params, many, context)
-        if not _migrating and _changes_figures(sql) and not self._pending(context["connection"]):
-            transaction.on_commit(self._bump, using=self.alias, robust=True)
+        topic = None if _migrating else _topic_changed(sql)
+        if topic is not None and not self._pending(context["connection"], self.bumps[topic]):
+            transaction.on_commit(self.bumps[topic], using=self.alias, robust=True)
         return result
 
-    def _pending(self, connection: Any) -> bool:
-        """Whether this transaction already bumps on commit (a rollback drops the callback with the rest)."""
-        return any(callback == self._bump for _, callback, _ in connection.run_on_commit)
-
-    def _bump(self) -> None:
-        bump_data_version(self.alias)
+    @staticmethod
+    def _pending(connection: Any, bump: Callable) -> bool:
+        """Whether this transaction already bumps the topic on commit (a rollback drops the callback)."""
+        return any(callback is bump for _, callback, _ in connection.run_on_commit)
 
 
 def _watch(sender: Any, connection: Any, **kwargs: Any) -> None:
@@ -113,24 +121,24 @@ def install() -> None:
         _watch(None, connection)
 
 
-def data_version(using: str = DEFAULT_DB_ALIAS) -> int | None:
-    """The current version (one query), or None when its row is missing (then nothing is cached)."""
+def data_version(topic: int = FIGURES, using: str = DEFAULT_DB_ALIAS) -> int | None:
+    """The topic's current version (one query), or None when its row is missing (then nothing is cached)."""
     from cooperative.models import DataVersion
 
-    return DataVersion.objects.using(using).filter(pk=1).values_list("version", flat=True).first()
+    return DataVersion.objects.using(using).filter(pk=topic).values_list("version", flat=True).first()
 
 
-def cached_figures(name: str, key_parts: tuple, compute: Callable[[], Any]) -> Any:
-    """`compute()`'s result, from the cache when the data has not changed since it was stored.
+def cached_figures(name: str, key_parts: tuple, compute: Callable[[], Any], *, topic: int = FIGURES) -> Any:
+    """`compute()`'s result, from the cache when the topic's data has not changed since it was stored.
 
     `key_parts` must hold everything the result depends on besides the data: the scope (region ids, the
     partner), the filters, the date. The active language is added, as figures carry translated labels.
     One query (the version) on a hit."""
-    version = data_version()
+    version = data_version(topic)
     if version is None:
         return compute()
     digest = hashlib.sha256(repr((key_parts, translation.get_language())).encode()).hexdigest()
-    key = f"{name}:{version}:{digest}"
+    key = f"{name}:{topic}:{version}:{digest}"
     cache = caches[CACHE_ALIAS]
     found = cache.get(key)
     if found is None:

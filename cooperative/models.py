@@ -408,8 +408,8 @@ class ApiRequestLog(models.Model):
 
 
 class DataVersion(models.Model):
-    """One row whose `version` goes up after every committed change to the domain tables (see
-    cooperative.figures_cache): the key of the cached aggregates, shared by every process."""
+    """One row per topic (cooperative.figures_cache: 1 figures, 2 visits) whose `version` goes up after every
+    committed change to the topic's tables: the key of the cached aggregates, shared by every process."""
 
     version = models.BigIntegerField(_("version"), default=0)
 

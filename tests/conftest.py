@@ -91,7 +91,7 @@ def demo_data(django_db_setup, django_db_blocker):
 
 @pytest.fixture
 def reference_data(transactional_db):
-    """Regions, standards, checklists and the data version row for tests that commit (transaction=True):
+    """Regions, standards, checklists and the data version rows for tests that commit (transaction=True):
     flushing after such a test empties the tables the seed migrations filled, so they are seeded again here
     (idempotent)."""
     import importlib
@@ -104,4 +104,5 @@ def reference_data(transactional_db):
         "certifications.migrations.0005_seed_checklists",
     ):
         importlib.import_module(module).seed(apps, None)
-    apps.get_model("cooperative", "DataVersion").objects.get_or_create(pk=1)
+    for topic in (1, 2):
+        apps.get_model("cooperative", "DataVersion").objects.get_or_create(pk=topic)

@@ -24,7 +24,7 @@ from cooperative.api.logging import LoggedApiMixin
 from cooperative.api.scope import PARTNER_VISIBLE_ENROLMENTS
 from cooperative.api.serializers import SummaryParamsSerializer, SummarySerializer
 from cooperative.api.views import ScopedApiMixin
-from cooperative.figures_cache import cached_figures
+from cooperative.figures_cache import VISITS, cached_figures
 from cooperative.models import AllianceProgram, Crop, ProgramEnrollment, Region
 from cooperative.selectors import ZERO, DashboardFigures, dashboard_figures, visits_by_purpose
 from members.eudr import EudrReadiness, eudr_readiness
@@ -76,8 +76,8 @@ class SummaryView(ScopedApiMixin, APIView):
     Bad parameters answer 400 naming the parameter. Cost: dashboard_figures without the dashboard's own
     figures (6 queries) and eudr_readiness (2), plus one for a `program` or `region` filter each and one
     for the data version (a staff user: one more for the regions), besides authentication and the request
-    log; the result is kept in the figures cache until the data changes, except the visits (one query on
-    every request).
+    log; the result is kept in the figures cache until the data changes, the visits (one query, and one for
+    their version) under their own topic.
     """
 
     pagination_class = None
@@ -129,10 +129,15 @@ class SummaryView(ScopedApiMixin, APIView):
                 eudr_farms = eudr_farms.filter(crop=crop)
             return figures, eudr_summary(eudr_readiness(farms_queryset=eudr_farms, programs=self.scope.programs()))
 
-        key.pop("period")  # the visits, the only figures of the period, are counted on every request
+        period = key.pop("period")  # the visits, the only figures of the period, have their own topic
         figures, eudr = cached_figures("summary", tuple(sorted(key.items())), compute)
-        period = (period_from, period_to)
-        figures = replace(figures, visits_by_purpose=visits_by_purpose(regions=regions, members=members, period=period))
+        visits = cached_figures(
+            "summary-visits",
+            (*sorted(key.items()), period),
+            lambda: visits_by_purpose(regions=regions, members=members, period=period),
+            topic=VISITS,
+        )
+        figures = replace(figures, visits_by_purpose=visits)
         data = summary_data(figures, period=period, crop=crop)
         data["eudr"] = eudr
         return Response(SummarySerializer(data).data)

@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 
 from certifications.reports import group_certificates_expiring, ics_coverage
 from cooperative.access import ALL_ROLES, ICS_READERS, has_role, role_required
-from cooperative.figures_cache import cached_figures
+from cooperative.figures_cache import VISITS, cached_figures
 from cooperative.selectors import (
     DashboardFigures,
     dashboard_figures,
@@ -25,8 +25,8 @@ from members.eudr import eudr_readiness, readiness_farms
 def dashboard(request: HttpRequest) -> HttpResponse:
     """The figures of the user's regions (with EUDR geolocation readiness); the group certificates running
     out (cooperative-wide, for every staff role); for ICS readers, the internal inspection coverage of the
-    regions their ICS roles cover. Kept in the figures cache until the data changes (four queries then:
-    the two scopes, the data version and the visits of the last 30 days)."""
+    regions their ICS roles cover. Kept in the figures cache until the data changes, the visits of the last
+    30 days under their own topic (four queries then: the two scopes and the two versions)."""
     today = timezone.localdate()
     regions = regions_in_scope(request.user)
     ics_regions = regions_in_scope(request.user, ICS_READERS) if has_role(request.user, ICS_READERS) else None
@@ -48,11 +48,12 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         today,
     )
     context = dict(cached_figures("dashboard", scope, compute))
-    # Visits are counted on every request: the field app writes them all day long (figures_cache).
-    context["figures"] = replace(
-        context["figures"],
-        visits_by_purpose=visits_by_purpose(regions=regions, period=default_visits_period(today)),
+    # The visits have their own topic: the field app writes them all day long (figures_cache).
+    period = default_visits_period(today)
+    visits = cached_figures(
+        "dashboard-visits", (scope[0], period), lambda: visits_by_purpose(regions=regions, period=period), topic=VISITS
     )
+    context["figures"] = replace(context["figures"], visits_by_purpose=visits)
     context["charts"] = chart_data(context["figures"])
     return render(request, "cooperative/dashboard.html", context)
 

@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from cooperative import figures_cache
-from cooperative.figures_cache import data_version
+from cooperative.figures_cache import FIGURES, VISITS, data_version
 from cooperative.models import ApiRequestLog, DataVersion
 from members.models import Member
 from tests.factories import FarmFactory, FarmVisitFactory, MemberFactory, ProgramEnrollmentFactory, region
@@ -142,15 +142,16 @@ def test_migrations_bump_once_they_end_and_not_while_they_run(db, django_capture
     assert data_version() == before + 1
 
 
-def test_visits_are_counted_on_every_request_and_do_not_bump_the_version(reference_data, manager_client):
+def test_a_visit_raises_the_visits_version_only(reference_data, manager_client):
     farm = FarmFactory(member=MemberFactory(region=region("Huánuco")))
     today = timezone.localdate()
     assert manager_client.get(DASHBOARD).context["figures"].visits == 0
-    before = data_version()
+    figures, visits = data_version(FIGURES), data_version(VISITS)
 
     FarmVisitFactory(farm=farm, visited_on=today)  # committed: this test runs with transaction=True
 
-    assert data_version() == before
+    assert data_version(FIGURES) == figures
+    assert data_version(VISITS) > visits
     assert manager_client.get(DASHBOARD).context["figures"].visits == 1
 
 
