@@ -8,10 +8,12 @@
 - Certifications, visits and loans follow their member (through the farm for the first two), like farms.
 
 Every queryset is lazy; the scope itself costs no query until one is evaluated (for staff, one query
-to learn whether a role covers all regions, run when the scope is built).
+to learn whether a role covers all regions, run when the scope is built; for a partner, one query for its
+programs' ids, the first time its members are needed).
 """
 
 from dataclasses import dataclass
+from functools import cached_property
 
 from django.db.models import Exists, OuterRef, QuerySet
 from rest_framework.request import Request
@@ -47,6 +49,13 @@ class ApiScope:
             sees_loans=has_role(request.user, {StaffRole.Role.MANAGER, StaffRole.Role.CREDIT_OFFICER}),
         )
 
+    @cached_property
+    def partner_program_ids(self) -> tuple[int, ...]:
+        """The ids of the partner's programs, read once (one query). The scope names them as values: through
+        a join to the programs PostgreSQL cannot tell which program's enrolments it will get, estimates a few
+        hundred members where there are tens of thousands, and builds the whole scope before each page."""
+        return tuple(AllianceProgram.objects.filter(partner=self.partner).values_list("pk", flat=True))
+
     @property
     def is_partner(self) -> bool:
         return self.partner is not None
@@ -59,7 +68,7 @@ class ApiScope:
     def members(self) -> QuerySet[Member]:
         if self.partner is not None:
             enrolled = ProgramEnrollment.objects.filter(
-                member=OuterRef("pk"), program__partner=self.partner, status__in=PARTNER_VISIBLE_ENROLMENTS
+                member=OuterRef("pk"), program_id__in=self.partner_program_ids, status__in=PARTNER_VISIBLE_ENROLMENTS
             )
             return Member.objects.filter(Exists(enrolled))
         return Member.objects.filter(region__in=self._regions())

@@ -175,14 +175,14 @@ def add_ready_farms(program, count: int, user, start: int = 0) -> None:
         eudr.farm_set_geometry(farm=farm, geometry=geometry, source="geojson", recorded_by=user)
 
 
-@pytest.mark.parametrize(("client_name", "expected"), [("partner_a_client", 3), ("manager_client", 6)])
+@pytest.mark.parametrize(("client_name", "expected"), [("partner_a_client", 4), ("manager_client", 6)])
 def test_the_query_count_is_the_same_for_1_and_20_farms(
     request, client_name, expected, program_a, django_assert_num_queries
 ):
     client = request.getfixturevalue(client_name)
     user = UserFactory(username="registro")
-    # Partner: 1 token; staff: 1 session, 2 user, 3 staff roles, 4 whether a role covers all regions.
-    # Then the farms (one query, read in chunks) and the request log INSERT.
+    # Partner: 1 token, 2 its program ids; staff: 1 session, 2 user, 3 staff roles, 4 whether a role covers
+    # all regions. Then the farms (one query, read in chunks) and the request log INSERT.
     add_ready_farms(program_a, 1, user)
     with django_assert_num_queries(expected):
         assert len(features(client.get(URL))) == 1

@@ -22,8 +22,8 @@ ENDPOINT_QUERIES = {
     "visits": 2,  # the page (farm, member, technician joined), the pest observations
     "loans": 2,  # the page (member, product, program joined; balances annotated), the instalments
 }
-# 1 token (partner joined) ... 1 request log INSERT.
-PARTNER_OVERHEAD = 2
+# 1 token (partner joined), 2 the partner's program ids (its scope) ... 1 request log INSERT.
+PARTNER_OVERHEAD = 3
 # 1 session, 2 user, 3 staff roles (permission), 4 whether a role covers all regions ... 5 request log INSERT.
 STAFF_OVERHEAD = 5
 

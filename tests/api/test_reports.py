@@ -278,16 +278,16 @@ def add_members(program, count: int) -> None:
         FarmVisitFactory(farm=farm, visited_on=timezone.localdate())
 
 
-@pytest.mark.parametrize(("client_name", "expected"), [("partner_a_client", 12), ("manager_client", 16)])
+@pytest.mark.parametrize(("client_name", "expected"), [("partner_a_client", 13), ("manager_client", 16)])
 def test_the_summary_query_count_is_the_same_for_1_and_20_members(
     request, client_name, expected, program_a, django_assert_num_queries
 ):
     client = request.getfixturevalue(client_name)
-    # Partner: 1 token; staff: 1 session, 2 user, 3 staff roles, 4 whether a role covers all regions, 5 the
-    # region ids (the cache key). Then the data version (the tests' figures cache keeps nothing),
-    # dashboard_figures without the dashboard's own figures (its docstring names each query), the visits'
-    # version and the visits by purpose, the EUDR readiness (per region, per program),
-    # and the request log INSERT.
+    # Partner: 1 token, 2 its program ids; staff: 1 session, 2 user, 3 staff roles, 4 whether a role covers
+    # all regions, 5 the region ids (the cache key). Then the data version (the tests' figures cache keeps
+    # nothing), dashboard_figures without the dashboard's own figures (its docstring names each query), the
+    # visits' version and the visits by purpose, the EUDR readiness (per region, per program), and the
+    # request log INSERT.
     add_members(program_a, 1)
     with django_assert_num_queries(expected):
         assert client.get(SUMMARY).status_code == 200
