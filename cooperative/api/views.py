@@ -6,6 +6,7 @@ session; IsPartnerOrStaff; per-client rate).
 
 from django.db.models import QuerySet
 from django.http import Http404
+from django.utils import timezone
 from drf_spectacular.utils import extend_schema
 from rest_framework import viewsets
 from rest_framework.decorators import action
@@ -16,6 +17,7 @@ from rest_framework.response import Response
 from cooperative.api.logging import LoggedApiMixin
 from cooperative.api.scope import ApiScope
 from cooperative.api.serializers import ProgramProgressSerializer, ProgramSerializer
+from cooperative.figures_cache import cached_figures
 from cooperative.models import AllianceProgram
 from cooperative.selectors import program_progress
 
@@ -55,11 +57,18 @@ class ProgramViewSet(ScopedApiMixin, viewsets.ReadOnlyModelViewSet):
         """Targets against the records (cooperative.selectors.program_progress), within the client's scope.
 
         A partner sees its whole program; a staff user the part of it in their regions (the targets stay
-        the program's own). Out of scope: 404. Cost: 6 queries (see program_progress).
+        the program's own). Out of scope: 404. Cost: 6 queries (see program_progress), kept in the figures
+        cache until the data changes (then one, the data version; a staff user: one more, the region ids).
         """
         if not (pk.isascii() and pk.isdigit()):
             raise Http404
-        rows = program_progress(self.scope.programs().filter(pk=int(pk)), regions=self.scope.regions)
+        scope = self.scope
+        who = ("partner", scope.partner.pk) if scope.is_partner else tuple(scope.regions.values_list("pk", flat=True))
+        rows = cached_figures(
+            "program-progress-api",
+            (int(pk), who, timezone.localdate()),
+            lambda: program_progress(scope.programs().filter(pk=int(pk)), regions=scope.regions),
+        )
         if not rows:
             raise Http404
         return Response(ProgramProgressSerializer(rows[0]).data)

@@ -167,3 +167,15 @@ def test_the_summary_counts_the_visits_of_each_period_from_the_same_cached_figur
 
     assert (march["visits"]["count"], spring["visits"]["count"]) == (1, 2)
     assert march["members"] == spring["members"]
+
+
+def test_program_progress_is_kept_until_the_data_changes(reference_data, program_a, partner_a_client):
+    url = f"/api/v1/programs/{program_a.pk}/progress/"
+    ProgramEnrollmentFactory(program=program_a, member=MemberFactory(region=region("Huánuco")))
+    first_count, first = queries_of(partner_a_client, url)
+    second_count, second = queries_of(partner_a_client, url)
+    assert second.json() == first.json()
+    assert second_count < first_count
+
+    ProgramEnrollmentFactory(program=program_a, member=MemberFactory(region=region("Huánuco")))  # committed
+    assert (first.json()["enrolled"], partner_a_client.get(url).json()["enrolled"]) == (1, 2)
