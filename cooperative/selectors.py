@@ -463,8 +463,8 @@ def dashboard_figures(
     ]
 
     # A withdrawn member's certifications stay on record but no longer count (as for every other figure).
-    in_scope_certifications = Certification.objects.filter(farm__member__in=population).exclude(
-        farm__member__status=Member.Status.WITHDRAWN
+    in_scope_certifications = Certification.objects.filter(
+        farm__member__in=population.exclude(status=Member.Status.WITHDRAWN)
     )
     status_labels = dict(CertificationStatus.choices)
     certifications = [
