@@ -5,6 +5,7 @@ import json
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -65,7 +66,9 @@ class Command(BaseCommand):
 
     def handle(self, *args, repeat: int, export_repeat: int, only: str | None, strict: bool, **options) -> None:
         other = self._read(options["compare_queries"]) if options["compare_queries"] else None
-        result = run_benchmark(repeat=repeat, export_repeat=export_repeat, only=only, progress=self._progress)
+        # The measured requests activate their own language (LocaleMiddleware); the report keeps the caller's.
+        with translation.override(translation.get_language()):
+            result = run_benchmark(repeat=repeat, export_repeat=export_repeat, only=only, progress=self._progress)
         Path(options["json"]).write_text(json.dumps(result.as_json(), indent=2, ensure_ascii=False) + "\n")
         self.stdout.write(render_table(result))
         self.stdout.write(_("Results written to %(path)s.") % {"path": options["json"]})
