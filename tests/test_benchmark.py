@@ -133,9 +133,14 @@ def test_every_url_answers_200_with_the_same_query_count_on_every_run(population
     assert all(m.status == 200 and m.queries > 0 and m.queries_stable for m in requests)
     assert all(len(m.samples_ms) == 2 for m in result.measurements)
     assert all(m.details["same_numbers_as_report"] for m in result.measurements if m.kind == runner.RAW_SQL)
-    summary = next(m for m in result.measurements if m.name == "api:staff:summary:uncached")
-    assert summary.ratio > 0
-    assert [check.budget for check in summary.checks] == ["p50 <= 1.5x raw SQL"]
+    # The summary as served is held to its budget; the uncached one (the first request after a change) gets
+    # its ratio, reported without a budget, as do uncached pages.
+    by_name = {m.name: m for m in result.measurements}
+    served, uncached = by_name["api:staff:summary"], by_name["api:staff:summary:uncached"]
+    assert served.ratio > 0 and uncached.ratio > 0
+    assert [check.budget for check in served.checks] == ["p50 <= 1.5x raw SQL"]
+    assert uncached.checks == [] and by_name["page:dashboard:uncached"].checks == []
+    assert [check.budget for check in by_name["page:dashboard"].checks] == ["p95 <= 300 ms"]
     export = next(m for m in result.measurements if m.name == "export:members.csv")
     assert export.details["rows"] == Member.objects.count()
     assert export.details["streamed"] is True
