@@ -20,7 +20,7 @@ ENDPOINT_QUERIES = {
     "farms": 1,  # the page (member and region joined)
     "certifications": 1,  # the page (farm, member, region, standard joined)
     "visits": 2,  # the page (farm, member, technician joined), the pest observations
-    "loans": 2,  # the page (member, product, program joined; balances annotated), the instalments
+    "loans": 1,  # the page (member, product, program joined; balances annotated)
 }
 # 1 token (partner joined), 2 the partner's program ids (its scope) ... 1 request log INSERT.
 PARTNER_OVERHEAD = 3

@@ -11,6 +11,7 @@ from decimal import Decimal
 
 import pytest
 from django.apps import apps
+from django.utils import timezone
 
 from credit import selectors, services
 from credit.models import ChargeKind, Loan, LoanStatus
@@ -90,3 +91,22 @@ def test_the_migration_fills_loans_recorded_before_the_field(active_loan, maker)
     importlib.import_module("credit.migrations.0005_loan_oldest_unpaid_due_on").fill(apps, None)
 
     assert Loan.objects.get(pk=active_loan.pk).oldest_unpaid_due_on == MAR_15
+
+
+def test_the_api_reports_days_past_due_with_fees_and_penalties(active_loan, maker, manager_client):
+    services.loan_repay(loan=active_loan, amount=D("212.00"), occurred_on=PAID_ON, recorded_by=maker)
+    services.loan_charge_add(
+        loan=active_loan,
+        kind=ChargeKind.PENALTY,
+        amount=D("3.00"),
+        due_on=FEB_15,
+        reason="Pago atrasado",
+        recorded_by=maker,
+        occurred_on=PAID_ON,
+    )
+    today = timezone.localdate()
+
+    row = manager_client.get("/api/v1/loans/").json()["results"][0]
+
+    # The first instalment is paid but for its penalty: it is the one overdue.
+    assert row["days_past_due"] == (today - FEB_15).days == selectors.days_past_due(active_loan, today)
