@@ -4,7 +4,7 @@ set -euo pipefail
 source "$(dirname "$0")/setup.sh" test
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .
-engine=$(DEBUG=true .venv/bin/python -c "import django; django.setup(); from django.db import connection; print(connection.vendor)" 2>/dev/null || echo "?")
+engine=$(DEBUG=true DJANGO_SETTINGS_MODULE=cooperative.settings .venv/bin/python -c "import django; django.setup(); from django.db import connection; print(connection.vendor)" 2>/dev/null || echo "?")
 echo "Running the suite on: ${engine}"
 set +e
 .venv/bin/python -m pytest "$@"
