@@ -97,7 +97,8 @@ class SummaryView(ScopedApiMixin, APIView):
 
         regions = self.scope.regions if self.scope.regions is not None else Region.objects.all()
         members = self.scope.members()
-        key: dict = {"period": (period_from, period_to), "today": today}
+        period = (period_from, period_to)  # only the visits depend on it: they are cached apart
+        key: dict = {"today": today}
         if self.scope.is_partner:
             key["partner"] = self.scope.partner.pk
         else:
@@ -129,7 +130,6 @@ class SummaryView(ScopedApiMixin, APIView):
                 eudr_farms = eudr_farms.filter(crop=crop)
             return figures, eudr_summary(eudr_readiness(farms_queryset=eudr_farms, programs=self.scope.programs()))
 
-        period = key.pop("period")  # the visits, the only figures of the period, have their own topic
         figures, eudr = cached_figures("summary", tuple(sorted(key.items())), compute)
         visits = cached_figures(
             "summary-visits",
