@@ -19,7 +19,7 @@ from certifications.models import (
     Standard,
 )
 from certifications.selectors import certifications_for_list
-from cooperative.admin_base import AuditedAdmin
+from cooperative.admin_base import AuditedAdmin, RoleScopedAdmin, ScopedInline
 from cooperative.models import Crop
 
 EVENT_FIELDS = ("occurred_on", "from_status", "to_status", "to_stage", "reason", "decided_by", "created_at")
@@ -42,7 +42,7 @@ class StandardAdmin(AuditedAdmin):
     readonly_fields = ("code", "created_at", "updated_at")
 
 
-class CertificationEventInline(admin.TabularInline):
+class CertificationEventInline(ScopedInline):
     model = CertificationEvent
     fields = EVENT_FIELDS
     readonly_fields = EVENT_FIELDS
@@ -67,6 +67,7 @@ class CertificationEventInline(admin.TabularInline):
 class CertificationAdmin(AuditedAdmin):
     """Certificate details can be corrected here; opening a certification and its status go through services."""
 
+    region_path = "farm__member__region"
     list_display = ("farm", "standard", "status", "conversion_stage", "certificate_number", "valid_until")
     list_filter = ("standard", "status", "conversion_stage", "farm__crop", "farm__region")
     search_fields = (
@@ -108,7 +109,8 @@ class CertificationAdmin(AuditedAdmin):
 
 
 @admin.register(CertificationEvent)
-class CertificationEventAdmin(admin.ModelAdmin):
+class CertificationEventAdmin(RoleScopedAdmin):
+    region_path = "certification__farm__member__region"
     list_display = ("certification", "from_status", "to_status", "to_stage", "occurred_on", "decided_by", "created_at")
     list_filter = ("to_status", "certification__standard")
     list_select_related = ("certification__farm__member", "certification__standard", "decided_by")
@@ -143,7 +145,7 @@ class ReadOnlyAdminMixin:
         return False
 
 
-class RequirementInline(admin.TabularInline):
+class RequirementInline(ScopedInline):
     model = Requirement
     fields = ("position", "code", "section", "text_es", "text_en", "critical")
     extra = 0
@@ -172,6 +174,7 @@ class RequirementAdmin(AuditedAdmin):
 
 @admin.register(InspectorConflict)
 class InspectorConflictAdmin(AuditedAdmin):
+    region_path = "member__region"
     list_display = ("inspector", "member", "relationship", "declared_on")
     list_filter = ("relationship",)
     list_select_related = ("inspector", "member")
@@ -183,7 +186,7 @@ class InspectorConflictAdmin(AuditedAdmin):
 ANSWER_FIELDS = ("requirement", "answer", "note")
 
 
-class InspectionAnswerInline(ReadOnlyAdminMixin, admin.TabularInline):
+class InspectionAnswerInline(ReadOnlyAdminMixin, ScopedInline):
     model = InspectionAnswer
     fields = ANSWER_FIELDS
     readonly_fields = ANSWER_FIELDS
@@ -214,6 +217,7 @@ class InspectionAdmin(ReadOnlyAdminMixin, AuditedAdmin):
     """Internal inspections are recorded from the inspection pages, which check conflicts of interest and
     open the non-conformities; here they are read only."""
 
+    region_path = "farm__member__region"
     list_display = ("farm", "inspected_on", "inspector", "recommendation")
     list_filter = ("recommendation", "standards", "farm__member__region")
     list_select_related = ("farm__member", "inspector")
@@ -246,6 +250,7 @@ class NonConformityAdmin(ReadOnlyAdminMixin, AuditedAdmin):
     """Opened by an inspection and closed once verified, from the inspection pages (an open critical one
     blocks certification, so it is never closed behind their back)."""
 
+    region_path = "farm__member__region"
     list_display = ("requirement", "farm", "standard", "severity", "deadline", "closed_on")
     list_filter = ("severity", "standard", ("closed_on", admin.EmptyFieldListFilter))
     list_select_related = ("requirement", "farm__member", "standard")
@@ -274,6 +279,7 @@ class SanctionAdmin(ReadOnlyAdminMixin, AuditedAdmin):
     """Sanctions are imposed and lifted only through certifications.committee (the status change is an
     event), from the committee's pages."""
 
+    region_path = "certification__farm__member__region"
     list_display = ("certification", "kind", "starts_on", "ends_on", "decided_by")
     list_filter = ("kind", "certification__standard")
     list_select_related = ("certification__farm__member", "certification__standard", "decided_by")
@@ -300,6 +306,7 @@ CAFE_FIELDS = (
 class CafeVerificationAdmin(ReadOnlyAdminMixin, AuditedAdmin):
     """Recorded through certifications.committee.cafe_verification_record, which computes the tier."""
 
+    region_path = "certification__farm__member__region"
     list_display = ("certification", "verified_on", "verifier", "social_percent", "environmental_percent", "tier")
     list_filter = ("tier",)
     list_select_related = ("certification__farm__member", "certification__standard")

@@ -1,8 +1,10 @@
 from django.contrib import admin
+from django.db.models import QuerySet
+from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
-from cooperative.access import MEMBER_WRITERS, has_role
-from cooperative.admin_base import AuditedAdmin
+from cooperative.access import Role
+from cooperative.admin_base import AuditedAdmin, RoleScopedAdmin, admin_regions, may_use_admin
 from cooperative.models import (
     AllianceProgram,
     ApiRequestLog,
@@ -13,10 +15,13 @@ from cooperative.models import (
     Region,
     StaffRole,
 )
+from cooperative.selectors import programs_in_scope
+from cooperative.services import staff_access_sync
 
 
 @admin.register(Region)
 class RegionAdmin(AuditedAdmin):
+    region_path = "pk"
     list_display = ["name", "ubigeo_code"]
     search_fields = ["name", "ubigeo_code"]
 
@@ -26,16 +31,6 @@ class PartnerAdmin(AuditedAdmin):
     list_display = ["name", "kind", "country"]
     list_filter = ["kind", "country"]
     search_fields = ["name"]
-
-
-class ProgramEnrollmentInline(admin.TabularInline):
-    model = ProgramEnrollment
-    extra = 0
-    autocomplete_fields = ["member"]
-    show_change_link = True
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).select_related("member", "program")
 
 
 @admin.register(AllianceProgram)
@@ -55,9 +50,30 @@ class AllianceProgramAdmin(AuditedAdmin):
     filter_horizontal = ["regions", "standards"]
     date_hierarchy = "starts_on"
 
+    def scope_queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
+        """Programs covering at least one of the user's regions, as on the program pages (no duplicates)."""
+        if request.user.is_superuser:
+            return queryset
+        if not may_use_admin(request):
+            return queryset.none()
+        return queryset.filter(pk__in=programs_in_scope(admin_regions(request)).values("pk"))
+
+    def in_scope(self, request: HttpRequest, obj) -> bool:
+        if obj is None or request.user.is_superuser:
+            return True
+        return self.scope_queryset(request, AllianceProgram.objects.filter(pk=obj.pk)).exists()
+
+    def may_change(self, request: HttpRequest, obj) -> bool:
+        """Only a manager covering every region of the program edits it: the region choices offered are the
+        user's own, so saving would otherwise drop the regions they cannot see."""
+        if obj is None or request.user.is_superuser:
+            return True
+        return not obj.regions.exclude(pk__in=admin_regions(request)).exists()
+
 
 @admin.register(ProgramEnrollment)
 class ProgramEnrollmentAdmin(AuditedAdmin):
+    region_path = "member__region"
     list_display = ["member", "program", "enrolled_on", "status"]
     list_filter = ["status", "program"]
     list_select_related = ["member", "program"]
@@ -67,6 +83,7 @@ class ProgramEnrollmentAdmin(AuditedAdmin):
 
 @admin.register(CommunityProject)
 class CommunityProjectAdmin(AuditedAdmin):
+    region_path = "region"
     list_display = ["name", "program", "region", "community", "beneficiaries", "completed_on"]
     list_filter = ["region", "program"]
     list_select_related = ["program", "region"]
@@ -75,6 +92,10 @@ class CommunityProjectAdmin(AuditedAdmin):
 
 @admin.register(StaffRole)
 class StaffRoleAdmin(AuditedAdmin):
+    """Roles decide who sees what, so only a superuser or a manager of every region grants them: a manager of
+    some regions could otherwise widen their own scope. Saving keeps the user's staff status and role groups
+    in step (cooperative.services.staff_access_sync)."""
+
     list_display = ["user", "role", "all_regions", "region_names"]
     list_filter = ["role", "all_regions"]
     list_select_related = ["user"]
@@ -88,13 +109,29 @@ class StaffRoleAdmin(AuditedAdmin):
     def region_names(self, obj: StaffRole) -> str:
         return _("All") if obj.all_regions else ", ".join(region.name for region in obj.regions.all())
 
+    def may_use(self, request: HttpRequest) -> bool:
+        user = request.user
+        if not may_use_admin(request):
+            return False
+        return user.is_superuser or user.staff_roles.filter(role=Role.MANAGER, all_regions=True).exists()
 
-class ManagersOnlyReadOnlyAdmin:
-    """Mixin: only managers may view (the role groups give every role view permission on all domain
-    models; API access records are for managers), and nobody adds, changes or deletes here."""
+    def save_related(self, request: HttpRequest, form, formsets, change) -> None:
+        super().save_related(request, form, formsets, change)
+        staff_access_sync(user=form.instance.user)
 
-    def has_view_permission(self, request, obj=None) -> bool:
-        return has_role(request.user, MEMBER_WRITERS) and super().has_view_permission(request, obj)
+    def delete_model(self, request: HttpRequest, obj: StaffRole) -> None:
+        super().delete_model(request, obj)
+        staff_access_sync(user=obj.user)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[StaffRole]) -> None:
+        users = [role.user for role in queryset.select_related("user")]
+        super().delete_queryset(request, queryset)
+        for user in users:
+            staff_access_sync(user=user)
+
+
+class ReadOnlyAdminMixin:
+    """Mixin: nobody adds, changes or deletes here (managers view, as everywhere in the admin)."""
 
     def has_add_permission(self, request) -> bool:
         return False
@@ -107,7 +144,7 @@ class ManagersOnlyReadOnlyAdmin:
 
 
 @admin.register(ApiToken)
-class ApiTokenAdmin(ManagersOnlyReadOnlyAdmin, AuditedAdmin):
+class ApiTokenAdmin(ReadOnlyAdminMixin, AuditedAdmin):
     """Read-only: tokens are created on the staff page or with `create_api_token` (the plain token must be
     shown once, which the admin cannot do) and revoked on the staff page, through the services."""
 
@@ -119,7 +156,7 @@ class ApiTokenAdmin(ManagersOnlyReadOnlyAdmin, AuditedAdmin):
 
 
 @admin.register(ApiRequestLog)
-class ApiRequestLogAdmin(ManagersOnlyReadOnlyAdmin, admin.ModelAdmin):
+class ApiRequestLogAdmin(ReadOnlyAdminMixin, RoleScopedAdmin):
     """The API's request log, append-only."""
 
     list_display = ["created_at", "token_prefix", "user", "method", "path", "status_code"]

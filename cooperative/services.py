@@ -20,7 +20,7 @@ from cooperative.models import (
     Region,
     StaffRole,
 )
-from cooperative.roles import role_group
+from cooperative.roles import ROLE_GROUP_PREFIX, role_group
 from members.models import Member
 
 
@@ -108,12 +108,31 @@ def staff_role_grant(
     staff_role.full_clean()
     staff_role.save()
     staff_role.regions.set([] if all_regions else regions)
-    # Staff roles work in the admin: they need staff status and their role's permissions.
-    if not user.is_staff:
-        user.is_staff = True
-        user.save(update_fields=["is_staff"])
-    user.groups.add(role_group(role))
+    staff_access_sync(user=user)
     return staff_role
+
+
+@transaction.atomic
+def staff_access_sync(*, user: AbstractBaseUser) -> None:
+    """Keep the user's admin access in step with their roles (after a role is granted, changed or removed).
+
+    The admin is a manager's tool (cooperative.admin_base): staff status goes with the manager role (or
+    superuser status) and is taken away when the last manager role goes; the other roles work on the staff
+    pages only. The user's role groups (Django permissions, used by the admin) are those of the roles held.
+    A user without any role is left as a superuser made them. Cost: a handful of queries.
+    """
+    held = set(StaffRole.objects.filter(user=user).values_list("role", flat=True))
+    wanted = [role_group(role) for role in sorted(held)]
+    stale = user.groups.filter(name__startswith=ROLE_GROUP_PREFIX).exclude(pk__in=[group.pk for group in wanted])
+    user.groups.remove(*stale)
+    user.groups.add(*wanted)
+    if held:
+        is_staff = user.is_superuser or StaffRole.Role.MANAGER in held
+        if user.is_staff != is_staff:
+            user.is_staff = is_staff
+            user.save(update_fields=["is_staff"])
+    # The roles cached on the user object (cooperative.access.user_roles) are out of date now.
+    user.__dict__.pop("_staff_roles", None)
 
 
 # -- API tokens -------------------------------------------------------------------------------------

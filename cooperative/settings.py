@@ -4,6 +4,7 @@ One module, read from the environment (see README "Configuration"). Bad values s
 start; there is no secret default when DEBUG is off.
 """
 
+import datetime
 import re
 from pathlib import Path
 
@@ -46,6 +47,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "simple_history",
+    "axes",
     "cooperative",
     "members",
     "certifications",
@@ -65,6 +67,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    # Last: turns a login refused for too many failures into the lockout page (cooperative.lockout).
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "cooperative.urls"
@@ -139,6 +143,40 @@ STORAGES = {
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "dashboard"
 LOGOUT_REDIRECT_URL = "login"
+# The lockout backend first: it refuses a locked-out user before the password is checked.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+
+# Login lockout (cooperative.lockout, django-axes): failures are rows in the database, shared by every app
+# server. LOGIN_FAILURES_PER_USER wrong passwords for one user name, or LOGIN_FAILURES_PER_ADDRESS from one
+# address (an office shares one), lock logins out for LOGIN_LOCKOUT_MINUTES.
+LOGIN_FAILURES_PER_USER = env_int("LOGIN_FAILURES_PER_USER", 5)
+LOGIN_FAILURES_PER_ADDRESS = env_int("LOGIN_FAILURES_PER_ADDRESS", 30)
+if not 1 <= LOGIN_FAILURES_PER_USER <= LOGIN_FAILURES_PER_ADDRESS:
+    raise ImproperlyConfigured("LOGIN_FAILURES_PER_USER must be at least 1 and at most LOGIN_FAILURES_PER_ADDRESS.")
+AXES_HANDLER = "cooperative.lockout.LoginLockoutHandler"
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_FAILURE_LIMIT = LOGIN_FAILURES_PER_USER
+LOGIN_LOCKOUT_MINUTES = env_int("LOGIN_LOCKOUT_MINUTES", 15)
+if LOGIN_LOCKOUT_MINUTES < 1:
+    raise ImproperlyConfigured("LOGIN_LOCKOUT_MINUTES must be at least 1.")
+AXES_COOLOFF_TIME = datetime.timedelta(minutes=LOGIN_LOCKOUT_MINUTES)
+AXES_LOCKOUT_CALLABLE = "cooperative.lockout.lockout_response"
+# The client's address: REMOTE_ADDR by default, which a client cannot forge. Behind TRUSTED_PROXY_COUNT
+# reverse proxies that each append to X-Forwarded-For (nginx's $proxy_add_x_forwarded_for), it is read from
+# that header instead; otherwise every login would come from the proxy's address and share its limit. A
+# header with more entries than the proxies add (forged by the client) falls back to REMOTE_ADDR.
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
+if TRUSTED_PROXY_COUNT < 0:
+    raise ImproperlyConfigured("TRUSTED_PROXY_COUNT must be 0 or more.")
+if TRUSTED_PROXY_COUNT:
+    # django-ipware counts the proxies listed in the header besides the client: the last proxy is REMOTE_ADDR.
+    AXES_IPWARE_PROXY_COUNT = TRUSTED_PROXY_COUNT - 1
+    AXES_IPWARE_PROXY_ORDER = "right-most"
+    AXES_IPWARE_META_PRECEDENCE_ORDER = ("HTTP_X_FORWARDED_FOR", "REMOTE_ADDR")
+AXES_VERBOSE = False  # its start-up banner; lockouts are still logged as warnings
 
 COOPERATIVE_NAME = env_str("COOPERATIVE_NAME", "Cooperativa Bio Azul")
 
@@ -210,4 +248,6 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
+    # django-axes logs every login at INFO; failures and lockouts are warnings, which are kept.
+    "loggers": {"axes": {"level": "WARNING"}},
 }

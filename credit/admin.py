@@ -9,7 +9,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
-from cooperative.admin_base import AuditedAdmin
+from cooperative.admin_base import AuditedAdmin, RoleScopedAdmin, ScopedInline
 from credit import selectors
 from credit.models import CreditProduct, InputItem, Instalment, Loan, LoanCharge, LoanLine, LoanTransaction
 from credit.services import TERM_FIELDS
@@ -51,7 +51,7 @@ class CreditProductAdmin(AuditedAdmin):
     search_fields = ["name"]
 
 
-class LoanLineInline(ReadOnlyMixin, admin.TabularInline):
+class LoanLineInline(ReadOnlyMixin, ScopedInline):
     model = LoanLine
     extra = 0
     fields = ["item", "quantity", "unit_price", "amount"]
@@ -61,14 +61,14 @@ class LoanLineInline(ReadOnlyMixin, admin.TabularInline):
         return super().get_queryset(request).select_related("item")
 
 
-class InstalmentInline(ReadOnlyMixin, admin.TabularInline):
+class InstalmentInline(ReadOnlyMixin, ScopedInline):
     model = Instalment
     extra = 0
     fields = ["number", "due_on", "principal_due", "interest_due"]
     readonly_fields = fields
 
 
-class LoanChargeInline(ReadOnlyMixin, admin.TabularInline):
+class LoanChargeInline(ReadOnlyMixin, ScopedInline):
     model = LoanCharge
     fk_name = "loan"
     extra = 0
@@ -79,7 +79,7 @@ class LoanChargeInline(ReadOnlyMixin, admin.TabularInline):
         return super().get_queryset(request).select_related("recorded_by", "reverses__loan__member")
 
 
-class LoanTransactionInline(ReadOnlyMixin, admin.TabularInline):
+class LoanTransactionInline(ReadOnlyMixin, ScopedInline):
     model = LoanTransaction
     fk_name = "loan"
     extra = 0
@@ -115,6 +115,7 @@ def _balance_field(name: str, description: str):
 class LoanAdmin(AuditedAdmin):
     """Loans are read-only except their notes: they are created and moved on by the credit services."""
 
+    region_path = "member__region"
     list_display = ["reference", "member", "product", "status", "principal", "submitted_on", "principal_outstanding"]
     list_filter = ["status", "product", "program", "repayment_mode"]
     list_select_related = ["member", "product"]
@@ -167,13 +168,15 @@ class LoanAdmin(AuditedAdmin):
 
 @admin.register(LoanLine)
 class LoanLineAdmin(ReadOnlyMixin, AuditedAdmin):
+    region_path = "loan__member__region"
     list_display = ["loan", "item", "quantity", "unit_price", "amount"]
     list_select_related = ["loan__member", "item"]
     search_fields = ["loan__reference", "item__name"]
 
 
 @admin.register(Instalment)
-class InstalmentAdmin(ReadOnlyMixin, admin.ModelAdmin):
+class InstalmentAdmin(ReadOnlyMixin, RoleScopedAdmin):
+    region_path = "loan__member__region"
     list_display = ["loan", "number", "due_on", "principal_due", "interest_due"]
     list_select_related = ["loan__member"]
     search_fields = ["loan__reference"]
@@ -181,7 +184,8 @@ class InstalmentAdmin(ReadOnlyMixin, admin.ModelAdmin):
 
 
 @admin.register(LoanCharge)
-class LoanChargeAdmin(ReadOnlyMixin, admin.ModelAdmin):
+class LoanChargeAdmin(ReadOnlyMixin, RoleScopedAdmin):
+    region_path = "loan__member__region"
     list_display = ["loan", "occurred_on", "kind", "amount", "due_on", "reason", "recorded_by"]
     list_filter = ["kind"]
     list_select_related = ["loan__member", "recorded_by"]
@@ -190,7 +194,8 @@ class LoanChargeAdmin(ReadOnlyMixin, admin.ModelAdmin):
 
 
 @admin.register(LoanTransaction)
-class LoanTransactionAdmin(ReadOnlyMixin, admin.ModelAdmin):
+class LoanTransactionAdmin(ReadOnlyMixin, RoleScopedAdmin):
+    region_path = "loan__member__region"
     list_display = [
         "loan",
         "occurred_on",

@@ -4,10 +4,11 @@ deliveries services (the staff pages under /deliveries/), and are append-only.""
 from django.contrib import admin
 from django.http import HttpRequest
 
+from cooperative.admin_base import RoleScopedAdmin, ScopedInline
 from deliveries.models import Delivery, DeliveryReversal, Settlement, SettlementDeduction
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
+class ReadOnlyAdmin(RoleScopedAdmin):
     def has_add_permission(self, request: HttpRequest, obj=None) -> bool:
         return False
 
@@ -18,7 +19,7 @@ class ReadOnlyAdmin(admin.ModelAdmin):
         return False
 
 
-class SettlementDeductionInline(admin.TabularInline):
+class SettlementDeductionInline(ScopedInline):
     model = SettlementDeduction
     extra = 0
     fields = ["kind", "amount", "loan", "loan_transaction", "note"]
@@ -34,6 +35,7 @@ class SettlementDeductionInline(admin.TabularInline):
 
 @admin.register(Delivery)
 class DeliveryAdmin(ReadOnlyAdmin):
+    region_path = "member__region"
     list_display = [
         "reference",
         "delivered_on",
@@ -53,6 +55,7 @@ class DeliveryAdmin(ReadOnlyAdmin):
 
 @admin.register(Settlement)
 class SettlementAdmin(ReadOnlyAdmin):
+    region_path = "delivery__member__region"
     list_display = ["delivery", "paid_on", "gross_amount", "total_deductions", "net_paid", "settled_by"]
     list_select_related = ["delivery", "settled_by"]
     search_fields = ["delivery__reference", "delivery__member__code"]
@@ -62,6 +65,7 @@ class SettlementAdmin(ReadOnlyAdmin):
 
 @admin.register(DeliveryReversal)
 class DeliveryReversalAdmin(ReadOnlyAdmin):
+    region_path = "delivery__member__region"
     list_display = ["delivery", "reversed_on", "reason", "reversed_by"]
     list_select_related = ["delivery", "reversed_by"]
     search_fields = ["delivery__reference", "reason"]

@@ -1,12 +1,13 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from cooperative.admin_base import AuditedAdmin
+from cooperative.admin_base import AuditedAdmin, ScopedInline
 from members.models import Farm, FarmVisit, Member, VisitPestObservation
 
 
-class FarmInline(admin.TabularInline):
+class FarmInline(ScopedInline):
     model = Farm
+    region_path = "member__region"
     extra = 0
     fields = ["name", "crop", "hectares", "region", "status"]
     show_change_link = True
@@ -14,6 +15,7 @@ class FarmInline(admin.TabularInline):
 
 @admin.register(Member)
 class MemberAdmin(AuditedAdmin):
+    region_path = "region"
     list_display = ["code", "last_names", "first_names", "dni", "region", "community", "status", "consents_to_share"]
     list_filter = ["status", "region", "gender", "consents_to_share"]
     list_select_related = ["region"]
@@ -41,6 +43,8 @@ class MemberAdmin(AuditedAdmin):
 
 @admin.register(Farm)
 class FarmAdmin(AuditedAdmin):
+    # As on the staff pages, a farm belongs to its member's region.
+    region_path = "member__region"
     list_display = ["name", "member", "crop", "hectares", "region", "estimated_production_kg", "status"]
     list_filter = ["crop", "status", "region"]
     list_select_related = ["member", "region"]
@@ -55,6 +59,7 @@ class PestObservationInline(admin.TabularInline):
 
 @admin.register(FarmVisit)
 class FarmVisitAdmin(AuditedAdmin):
+    region_path = "farm__member__region"
     list_display = ["visited_on", "farm", "technician", "purpose", "follow_up_on"]
     list_filter = ["purpose", "farm__crop", "farm__region"]
     list_select_related = ["farm__member", "technician"]

@@ -1,4 +1,4 @@
-"""The admin is the staff interface for now: every role reaches what it may, and lists do not grow queries."""
+"""The admin is the managers' tool: managers reach it, the other roles do not, and lists do not grow queries."""
 
 import pytest
 from django.db import connection
@@ -58,14 +58,11 @@ def test_admin_changelist_query_count_does_not_grow_with_rows(client, name):
         (StaffRole.Role.MANAGER, "admin:members_member_changelist", 200),
         (StaffRole.Role.MANAGER, "admin:credit_loan_changelist", 200),
         (StaffRole.Role.MANAGER, "admin:members_member_add", 200),
-        (StaffRole.Role.TECHNICIAN, "admin:members_member_changelist", 200),
-        (StaffRole.Role.TECHNICIAN, "admin:members_farmvisit_add", 200),
-        (StaffRole.Role.TECHNICIAN, "admin:members_member_add", 403),
-        (StaffRole.Role.TECHNICIAN, "admin:credit_loan_add", 403),
-        (StaffRole.Role.CREDIT_OFFICER, "admin:credit_loan_changelist", 200),
-        (StaffRole.Role.CREDIT_OFFICER, "admin:certifications_certification_add", 403),
-        (StaffRole.Role.ICS_COORDINATOR, "admin:certifications_certification_changelist", 200),
-        (StaffRole.Role.ICS_COORDINATOR, "admin:credit_loan_add", 403),
+        # The other roles work on the staff pages only: no staff status, so the admin asks them to log in.
+        (StaffRole.Role.TECHNICIAN, "admin:members_member_changelist", 302),
+        (StaffRole.Role.TECHNICIAN, "admin:members_farmvisit_add", 302),
+        (StaffRole.Role.CREDIT_OFFICER, "admin:credit_loan_changelist", 302),
+        (StaffRole.Role.ICS_COORDINATOR, "admin:certifications_certification_changelist", 302),
     ],
 )
 def test_each_role_reaches_what_it_may_in_the_admin(client, role, url_name, expected):
