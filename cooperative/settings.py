@@ -212,6 +212,14 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_CLASSES": ["cooperative.api.throttling.ApiClientRateThrottle"],
     "DEFAULT_THROTTLE_RATES": {"api_client": API_THROTTLE_RATE},
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # DRF's defaults with a JSON parser that answers 400 to nesting and numbers DRF's lets through; errors
+    # always JSON, a body over DATA_UPLOAD_MAX_MEMORY_SIZE 413 (cooperative.api.parsers, .errors).
+    "DEFAULT_PARSER_CLASSES": [
+        "cooperative.api.parsers.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
+    "EXCEPTION_HANDLER": "cooperative.api.errors.api_exception_handler",
 }
 
 # OpenAPI schema (/api/v1/schema/) and docs (/api/v1/docs/): served to the API's own clients (same

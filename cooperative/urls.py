@@ -34,3 +34,10 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
 ]
+
+# Errors outside a DRF view (an unknown route, middleware, a crash): JSON under /api/, the HTML pages
+# elsewhere (cooperative.api.errors).
+handler400 = "cooperative.api.errors.bad_request"
+handler403 = "cooperative.api.errors.permission_denied"
+handler404 = "cooperative.api.errors.page_not_found"
+handler500 = "cooperative.api.errors.server_error"

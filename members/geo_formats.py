@@ -8,6 +8,12 @@
   no DTD (gpxpy uses the standard XML parser, or lxml). gpxpy gives floats; each position is matched back
   to the text of its `lat`/`lon` attributes, so its decimals are those written in the file.
 
+What a file may cost is bounded before it is read in full: at most MAX_UPLOAD_BYTES, a KMZ's KML at most
+MAX_KML_BYTES once unzipped, XML of at most MAX_XML_ELEMENTS elements, and members.geometry's MAX_FEATURES
+and MAX_VERTICES, counted while the XML is read (and stopping it there) or from the parsed JSON's list
+lengths, before any coordinate is looked at.
+Numbers that are not finite (NaN, Infinity) and JSON nested too deeply to be a geometry are refused too.
+
 Lines (GeoJSON LineString, KML LineString, GPX track segments and routes) become a polygon when they end
 within CLOSING_TOLERANCE_M of their start; GPX waypoints alone (a GPS's marked corners, 3 or more) are
 taken in order as a polygon's corners. Several polygons make a MultiPolygon. Nothing here validates the
@@ -18,6 +24,7 @@ import io
 import json
 import re
 import zipfile
+import zlib
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
@@ -25,14 +32,31 @@ import gpxpy
 import gpxpy.gpx
 from defusedxml import DefusedXmlException
 from defusedxml import ElementTree as SafeElementTree
+from django.contrib.humanize.templatetags.humanize import intcomma
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
-from members.geometry import CLOSING_TOLERANCE_M, geodesic_distance_m
+from members.geometry import (
+    CLOSING_TOLERANCE_M,
+    MAX_VERTICES,
+    OutOfRange,
+    geodesic_distance_m,
+    geometry_size,
+    position_values,
+    size_problem,
+)
 
+# A boundary at MAX_VERTICES is about 0.5 MB of GeoJSON or KML and 1 MB of GPX (with elevation and time);
+# 5 MB leaves room for pretty-printed files and GPS extensions, and reads in well under a second.
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
-# A KMZ is a ZIP: its KML is read up to this size (a zip bomb stops there).
-MAX_KML_BYTES = 20 * 1024 * 1024
+# A KMZ is a ZIP: its KML is read up to this size, the same as a KML uploaded as it is (a zip bomb stops
+# there). Its declared size is checked first, and the read is bounded as well, since the header can lie.
+MAX_KML_BYTES = MAX_UPLOAD_BYTES
+BYTES_PER_MB = 1024 * 1024
+# Reading XML costs per element, whatever it holds: 5 MB of empty elements took 2.7 s. A GPX track at
+# MAX_VERTICES, each point with elevation, time and a GPS's extensions (heart rate, cadence, temperature),
+# has under 100,000 elements.
+MAX_XML_ELEMENTS = 20 * MAX_VERTICES
 
 
 class Format:
@@ -64,6 +88,10 @@ def parse_geometry(content: str | bytes) -> ParsedGeometry:
         except UnicodeDecodeError:
             raise _error(_("The file is not text in UTF-8: upload GeoJSON, KML, KMZ or GPX.")) from None
     else:
+        if len(content) > MAX_UPLOAD_BYTES:  # the page's form caps it lower; other callers may not
+            raise _error(
+                _("The text is larger than %(max)d MB.") % {"max": MAX_UPLOAD_BYTES // BYTES_PER_MB}, "too_large"
+            )
         text = content.lstrip("\ufeff")
     text = text.strip()
     if not text:
@@ -86,18 +114,63 @@ def _kmz_document(content: bytes) -> bytes:
             if not names:
                 raise _error(_("The ZIP (KMZ) file holds no KML document."))
             name = "doc.kml" if "doc.kml" in names else names[0]
+            if archive.getinfo(name).file_size > MAX_KML_BYTES:
+                raise _kml_too_large()
             with archive.open(name) as document:
                 data = document.read(MAX_KML_BYTES + 1)
-    except zipfile.BadZipFile:
+    # Encrypted members (RuntimeError), unknown compression (NotImplementedError), corrupt data (zlib.error,
+    # EOFError) are all a file that cannot be read.
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, RuntimeError, NotImplementedError, EOFError, zlib.error):
         raise _error(_("The file is not a readable KMZ (ZIP) file.")) from None
     if len(data) > MAX_KML_BYTES:
-        raise _error(_("The KML inside the KMZ is larger than 20 MB."), "too_large")
+        raise _kml_too_large()
     return data
 
 
+def _kml_too_large() -> ValidationError:
+    return _error(
+        _("The KML inside the KMZ is larger than %(max)d MB once unzipped.") % {"max": MAX_KML_BYTES // BYTES_PER_MB},
+        "too_large",
+    )
+
+
+# Elements that are one feature, and elements that are one position, in KML and GPX.
+_FEATURE_TAGS = frozenset({"Polygon", "LineString", "Point", "trkseg", "rte"})
+_POINT_TAGS = ("trkpt", "rtept", "wpt")
+
+
+def _refuse_too_big(features: int, positions: int) -> None:
+    problem = size_problem(features, positions)
+    if problem:
+        raise _error(problem.message, problem.code)
+
+
 def _safe_xml(text: str):
+    """The document's root, read by defusedxml, counting features and positions as the elements end: a
+    file past the limits is refused there, without reading the rest."""
+    features = positions = 0
     try:
-        return SafeElementTree.fromstring(text, forbid_dtd=True)
+        elements = SafeElementTree.iterparse(io.StringIO(text), events=("end",), forbid_dtd=True)
+        for count, (_event, element) in enumerate(elements, start=1):
+            if count > MAX_XML_ELEMENTS:
+                raise _error(
+                    _("The file has more than %(max)s XML elements; a plot's boundary needs far fewer.")
+                    % {"max": intcomma(MAX_XML_ELEMENTS)},
+                    "too_many_elements",
+                )
+            name = _local(element.tag)
+            if name == "coordinates":
+                # "lon,lat[,alt]" tuples separated by white space; split no further than the limit needs.
+                room = MAX_VERTICES - positions
+                positions += len((element.text or "").split(maxsplit=room))
+            elif name in _POINT_TAGS:
+                positions += 1
+            elif name in _FEATURE_TAGS:
+                features += 1
+            else:
+                continue
+            _refuse_too_big(features, positions)
+        return elements.root
     except DefusedXmlException:
         raise _error(_("The XML declares a DTD or entities, which are not accepted.")) from None
     except SafeElementTree.ParseError as exc:
@@ -112,6 +185,13 @@ def line_to_ring(positions: list[list], *, corners: bool = False) -> list[list]:
     CLOSING_TOLERANCE_M of its start, the last position is taken as the start come back to (GPS error), so
     the closing edge cannot double back over the first one; GPS waypoints at the corners (`corners`) are
     closed as they are. Raises ValidationError when the line does not come back to its start."""
+    try:
+        for position in positions:
+            position_values(position)
+    except OutOfRange as exc:
+        raise _error(exc.message(), "out_of_range") from None
+    except (TypeError, ValueError, InvalidOperation):
+        raise _error(_("The coordinates are not readable: each position is [longitude, latitude].")) from None
     first, last = positions[0], positions[-1]
     if list(first[:2]) == list(last[:2]):
         ring = [list(position) for position in positions]
@@ -154,9 +234,25 @@ def _combine(polygons: list[list], points: list[list]) -> dict:
 # -- GeoJSON --------------------------------------------------------------------------------------------
 
 
+class _NotANumber(ValueError):
+    pass
+
+
+def _not_a_number(constant: str):
+    raise _NotANumber(constant)
+
+
 def _geojson_geometry(text: str) -> dict:
     try:
-        data = json.loads(text, parse_float=Decimal, parse_int=Decimal)
+        # NaN and Infinity are not JSON (RFC 8259), though Python reads them; no coordinate can be one.
+        data = json.loads(text, parse_float=Decimal, parse_int=Decimal, parse_constant=_not_a_number)
+    except _NotANumber as exc:
+        raise _error(
+            _("“%(value)s” is not a number: coordinates are decimal degrees.") % {"value": exc.args[0]}
+        ) from None
+    except RecursionError:
+        # Python's parser recurses once per [ or {: a geometry is nested 4 deep, a FeatureCollection 7.
+        raise _error(_("The JSON is nested too deeply to be a geometry.")) from None
     except (ValueError, InvalidOperation) as exc:
         raise _error(_("The text is not valid GeoJSON (JSON): %(reason)s") % {"reason": exc}) from None
     if not isinstance(data, dict):
@@ -165,12 +261,15 @@ def _geojson_geometry(text: str) -> dict:
         features = data.get("features")
         if not isinstance(features, list):
             raise _error(_("The FeatureCollection has no list of features."))
+        _refuse_too_big(len(features), 0)
         geometries = [feature.get("geometry") for feature in features if isinstance(feature, dict)]
     elif data.get("type") == "Feature":
         geometries = [data.get("geometry")]
     else:
         geometries = [data]
     geometries = [geometry for geometry in geometries if isinstance(geometry, dict)]
+    sizes = [geometry_size(geometry) for geometry in geometries]
+    _refuse_too_big(sum(features for features, _positions in sizes), sum(positions for _features, positions in sizes))
     if len(geometries) == 1 and geometries[0].get("type") not in ("LineString", "MultiLineString"):
         return geometries[0]  # checked as it is, so the refusal names what is wrong with it
     polygons, points = [], []
@@ -215,9 +314,12 @@ def _kml_positions(element) -> list[list[Decimal]]:
         if len(parts) not in (2, 3):
             raise _error(_("The KML coordinate “%(item)s” is not longitude,latitude[,altitude].") % {"item": item})
         try:
-            positions.append([Decimal(part) for part in parts[:2]])
+            values = [Decimal(part) for part in parts[:2]]
         except InvalidOperation:
-            raise _error(_("The KML coordinate “%(item)s” is not a number.") % {"item": item}) from None
+            values = []
+        if len(values) != 2 or not all(value.is_finite() for value in values):  # Decimal reads "NaN" and "Inf"
+            raise _error(_("The KML coordinate “%(item)s” is not a number.") % {"item": item})
+        positions.append(values)
     return positions
 
 
@@ -239,8 +341,6 @@ def _kml_geometry(root) -> dict:
 
 # -- GPX ------------------------------------------------------------------------------------------------
 
-_POINT_TAGS = ("trkpt", "rtept", "wpt")
-
 
 def _gpx_written_positions(root) -> dict[tuple[float, float], list[Decimal]]:
     """(latitude, longitude) as gpxpy reads them -> [longitude, latitude] as written in the file."""
@@ -251,7 +351,7 @@ def _gpx_written_positions(root) -> dict[tuple[float, float], list[Decimal]]:
             try:
                 written[(float(lat), float(lon))] = [Decimal(lon), Decimal(lat)]
             except (ValueError, InvalidOperation):
-                continue  # gpxpy reports the bad value
+                continue  # gpxpy reports the bad value, or line_to_ring and the EUDR checks do
     return written
 
 

@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
 
+from django.contrib.humanize.templatetags.humanize import intcomma
 from django.utils.translation import gettext as _
 from pyproj import Geod
 from shapely import prepared
@@ -149,6 +150,21 @@ MAX_PLOT_SPAN_DEGREES = 0.05
 # distance of its start (a handheld GPS under trees is rarely better than 10 to 20 m).
 CLOSING_TOLERANCE_M = 25
 
+# What one geometry may cost to check. A plot's boundary walked with a GPS logging every second around a
+# 100 ha plot (about 4 km, an hour's walk) has some 3,600 positions; drawn or surveyed ones have tens to
+# hundreds. 10,000 leaves room for dense logging and is checked in well under a second, where the
+# 900,000-position ring of a 62 kB KMZ kept a worker busy for over 30 s. The count comes before any check
+# that looks at each coordinate (members.geo_formats counts while reading the file, too).
+MAX_VERTICES = 10_000
+# One plot is one polygon, or a few when a road or a stream cuts it; 100 polygons, lines or points (GeoJSON
+# Features, MultiPolygon parts, KML Placemark geometries, GPX track segments and routes) is far more than one
+# farm needs, and keeps a file of thousands of tiny parts from reaching the overlap search.
+MAX_FEATURES = 100
+# A longitude is within ±180 and a latitude within ±90; anything beyond is a typing or export error (or
+# 1e309, which no Decimal context can round to 6 decimals).
+LONGITUDE_LIMIT = Decimal(180)
+LATITUDE_LIMIT = Decimal(90)
+
 GEOD = Geod(ellps="WGS84")
 GEOMETRY_TYPES = ("Point", "Polygon", "MultiPolygon")
 SQUARE_METRES_PER_HECTARE = 10_000
@@ -192,6 +208,83 @@ def _number(value: object) -> Decimal:
     return result
 
 
+def position_values(position: object) -> tuple[Decimal, Decimal]:
+    """A position's longitude and latitude as finite Decimals within ±180 and ±90.
+
+    Raises TypeError or ValueError (InvalidOperation is one) for a value that is no number or not finite,
+    and OutOfRange for a finite one beyond the limits.
+    """
+    if not isinstance(position, list | tuple) or len(position) < 2:
+        raise TypeError(position)
+    longitude, latitude = _number(position[0]), _number(position[1])
+    for value, limit in ((longitude, LONGITUDE_LIMIT), (latitude, LATITUDE_LIMIT)):
+        if abs(value) > limit:
+            raise OutOfRange(value)
+    return longitude, latitude
+
+
+class OutOfRange(ValueError):
+    """A finite coordinate beyond ±180 (longitude) or ±90 (latitude); args[0] is the value."""
+
+    def message(self) -> str:
+        text = str(self.args[0])
+        return _(
+            "The coordinate %(value)s is out of range: a longitude is between -180 and 180 and a latitude between "
+            "-90 and 90."
+        ) % {"value": text if len(text) <= 24 else text[:20] + "…"}
+
+
+def geometry_size(geometry: object) -> tuple[int, int]:
+    """(features, positions) of a GeoJSON Point, LineString, Polygon or their Multi- forms, counted without
+    reading a coordinate: a few list lengths per ring, so a file can be refused before any costly check.
+    Parts that are not lists count as nothing (the structure check refuses them)."""
+    if not isinstance(geometry, dict):
+        return 0, 0
+    kind, coordinates = geometry.get("type"), geometry.get("coordinates")
+    if not isinstance(coordinates, list | tuple):
+        return 0, 0
+    if kind == "Point":
+        return 1, 1
+    if kind == "MultiPoint":
+        return len(coordinates), len(coordinates)
+    if kind == "LineString":
+        return 1, len(coordinates)
+    # Polygon: a list of rings; MultiLineString: a list of lines, one feature each; MultiPolygon: of polygons.
+    if kind == "Polygon":
+        parts = [coordinates]
+    elif kind == "MultiLineString":
+        parts = [[line] for line in coordinates]
+    elif kind == "MultiPolygon":
+        parts = coordinates
+    else:
+        return 0, 0
+    positions = sum(
+        len(line) for part in parts if isinstance(part, list | tuple) for line in part if isinstance(line, list | tuple)
+    )
+    return len(parts), positions
+
+
+def size_problem(features: int, positions: int) -> GeometryProblem | None:
+    """The refusal of a geometry (or a file) with more than MAX_FEATURES features or MAX_VERTICES positions.
+    The message names the limit, not the count: a file is refused as soon as the count passes it."""
+    if features > MAX_FEATURES:
+        return GeometryProblem(
+            "too_many_features",
+            _("The geometry has more than %(max)s polygons, lines or points: send the geometry of one plot.")
+            % {"max": intcomma(MAX_FEATURES)},
+        )
+    if positions > MAX_VERTICES:
+        return GeometryProblem(
+            "too_many_vertices",
+            _(
+                "The geometry has more than %(max)s positions; a plot's boundary has at most a few thousand. "
+                "Simplify it in the mapping app, or record the boundary with fewer points."
+            )
+            % {"max": intcomma(MAX_VERTICES)},
+        )
+    return None
+
+
 def coordinate_decimals(value: object) -> int:
     """How many decimals a coordinate was written with: Decimal("-9.300000") has 6, -9.3 (a float) has 1."""
     exponent = _number(value).as_tuple().exponent
@@ -216,13 +309,16 @@ def _structure_problem(geometry: object) -> GeometryProblem | None:
             if level == 0:
                 if len(node) not in (2, 3):
                     raise ValueError(node)
-                for value in node:
-                    _number(value)
+                position_values(node)
+                for value in node[2:]:
+                    _number(value)  # an altitude: any finite number (it is dropped)
                 return
             for child in node:
                 check(child, level - 1)
 
         check(coordinates, depth)
+    except OutOfRange as exc:
+        return GeometryProblem("out_of_range", exc.message())
     except (KeyError, TypeError, ValueError, InvalidOperation):
         return GeometryProblem(
             "unreadable", _("The coordinates are not readable: each position is [longitude, latitude].")
@@ -352,13 +448,15 @@ def _validity_problem(shaped: BaseGeometry) -> GeometryProblem | None:
 def eudr_geometry_problems(geometry: object) -> list[GeometryProblem]:
     """Everything that keeps a geometry out of an EUDR statement, as translated messages; [] when none.
 
-    Checked in this order, stopping where later checks would only repeat the cause: the GeoJSON type and
-    structure; at least 6 decimals on every coordinate (on the numbers as given); [latitude, longitude]
-    order (stops: the fix is offered with swap_coordinates); then, on the positions rounded to 6
-    decimals, closed rings of at least 4 positions, no holes, a valid polygon without self-intersection,
-    inside Peru (PERU_AREA) and at most MAX_PLOT_SPAN_DEGREES across.
+    Checked in this order, stopping where later checks would only repeat the cause: the size (MAX_FEATURES,
+    MAX_VERTICES: counted from list lengths, before any coordinate is read); the GeoJSON type and structure
+    (finite numbers, longitude within ±180 and latitude within ±90); at least 6 decimals on every
+    coordinate (on the numbers as given); [latitude, longitude] order (stops: the fix is offered with
+    swap_coordinates); then, on the positions rounded to 6 decimals, closed rings of at least 4 positions,
+    no holes, a valid polygon without self-intersection, inside Peru (PERU_AREA) and at most
+    MAX_PLOT_SPAN_DEGREES across.
     """
-    problem = _structure_problem(geometry)
+    problem = size_problem(*geometry_size(geometry)) or _structure_problem(geometry)
     if problem:
         return [problem]
     problems = []

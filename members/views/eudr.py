@@ -26,8 +26,15 @@ from cooperative.models import AllianceProgram, Region
 from cooperative.selectors import programs_in_scope, regions_in_scope
 from members import eudr
 from members.forms import DateInput, GeometryForm, add_service_errors
-from members.geo_formats import ParsedGeometry, geometry_text, line_to_ring, parse_geometry
-from members.geometry import swap_coordinates
+from members.geo_formats import (
+    BYTES_PER_MB,
+    MAX_UPLOAD_BYTES,
+    ParsedGeometry,
+    geometry_text,
+    line_to_ring,
+    parse_geometry,
+)
+from members.geometry import MAX_FEATURES, MAX_VERTICES, size_problem, swap_coordinates
 from members.models import Farm, FarmDeforestationDeclaration
 from members.selectors import farms_in_scope
 from members.views.field import field_strings
@@ -100,6 +107,13 @@ class ExportForm(forms.Form):
 
 
 # -- helpers ----------------------------------------------------------------------------------------------
+
+# What the geometry page says a file may hold (members.geo_formats and members.geometry enforce it).
+GEOMETRY_LIMITS = {
+    "megabytes": MAX_UPLOAD_BYTES // BYTES_PER_MB,
+    "vertices": MAX_VERTICES,
+    "features": MAX_FEATURES,
+}
 
 
 def map_settings() -> dict:
@@ -225,6 +239,7 @@ def _geometry_page(
         "reasons": reasons,
         "declaration": declaration,
         "declaration_form": declaration_form or DeclarationForm(instance=declaration),
+        "geometry_limits": GEOMETRY_LIMITS,
         "map_config": {
             **map_settings(),
             "mode": "farm",
@@ -322,8 +337,13 @@ def _walked_geometry(text: str) -> dict:
     """The posted positions ([[longitude, latitude, accuracy], ...], numbers as written) as a Polygon."""
     try:
         positions = json.loads(text, parse_float=Decimal, parse_int=Decimal)
+        if isinstance(positions, list):
+            problem = size_problem(1, len(positions))  # before each position is read
+            if problem:
+                raise ValidationError(problem.message, code=problem.code)
         line = [[Decimal(position[0]), Decimal(position[1])] for position in positions]
-    except (ValueError, TypeError, IndexError, KeyError, InvalidOperation):
+    # RecursionError: positions nested thousands deep, which Python's JSON parser cannot read.
+    except (ValueError, TypeError, IndexError, KeyError, InvalidOperation, RecursionError):
         raise ValidationError(_("No walked positions were received: walk the boundary and send it again.")) from None
     if len(line) < 3:
         raise ValidationError(_("Walk at least 3 corners of the plot before sending."))
