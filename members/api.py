@@ -17,11 +17,12 @@ from rest_framework.settings import api_settings
 
 from cooperative.access import VISIT_RECORDERS, has_role
 from cooperative.api.lists import ApiFilterSet, ProgramFilter, RegionFilter, ScopedListViewSet
+from cooperative.api.parsers import JSONParser
 from cooperative.api.scope import PARTNER_VISIBLE_ENROLMENTS
 from cooperative.models import AllianceProgram, Crop, ProgramEnrollment
 from cooperative.selectors import regions_in_scope
 from members.models import MAX_VISIT_PHOTOS, Farm, FarmVisit, Member, Pest, Practice
-from members.services import visit_record
+from members.services import VisitOutcome, visit_record
 
 PERSONAL_FIELDS = ("first_names", "last_names", "dni", "phone", "birth_date")
 # Two decimals of a degree: about 1.1 km, enough for a map of a district, not to find the house.
@@ -301,6 +302,14 @@ class FarmVisitInputSerializer(serializers.Serializer):
         return {item["pest"]: item["severity"] for item in pests}
 
 
+class VisitConflictSerializer(serializers.Serializer):
+    """The 409 answers of the visit upload (for the schema): see FarmVisitViewSet."""
+
+    detail = serializers.CharField()
+    code = serializers.ChoiceField(choices=[VisitOutcome.REPLAY_DIFFERS.value, VisitOutcome.UUID_TAKEN.value])
+    visit = FarmVisitSerializer(allow_null=True)
+
+
 class FarmVisitViewSet(ScopedListViewSet):
     """Farm visits to the farms in scope, with the pests observed.
 
@@ -308,16 +317,26 @@ class FarmVisitViewSet(ScopedListViewSet):
 
     Create (`POST`, technicians and managers with their session): a visit recorded on a phone, once per
     `client_uuid`. JSON, or multipart with the visit as JSON in the `visit` part and up to 3 `photos`.
-    - 201 and the stored visit when it is new; 200 and the stored visit, untouched, when that UUID was
-      already stored by the same user (a retry after a lost answer, or two uploads at once).
+    Checked in this order: the role (403), the input (400), the farm in the user's regions (404, a replay
+    too), then members.services.visit_record, which alone decides what a known `client_uuid` means:
+    - 201 and the stored visit when it is new.
+    - 200 and the stored visit, untouched, when the same user already stored that UUID with the same
+      content (a retry after a lost answer, or two uploads at once). Photos are not compared: a retry
+      may or may not resend them, and the stored ones stay.
+    - 409 `{"detail": "...", "code": "replay_differs", "visit": {...}}` when the same user already stored
+      that UUID with other content: nothing is changed, and `visit` is the stored visit as the list shows
+      it (null if its farm has left the user's regions since).
+    - 409 `{"detail": "...", "code": "uuid_taken", "visit": null}` for a UUID of another user's visit, which
+      is never shown.
     - 400 with field errors for bad input (a future date, a severity outside 0-3, a pest of another crop,
-      a retired farm); 404 for a farm outside the user's regions; 409 for a UUID used by someone else.
+      a retired farm, a `visit` part that is not a JSON object).
     """
 
     serializer_class = FarmVisitSerializer
     filterset_class = FarmVisitFilterSet
     export_basename = "visits"
-    parser_classes = [parsers.JSONParser, parsers.MultiPartParser]
+    # The bounded JSON parser (deep nesting and out-of-range numbers answer 400), or multipart with photos.
+    parser_classes = [JSONParser, parsers.MultiPartParser]
 
     def get_permissions(self):
         if self.action == "create":
@@ -332,11 +351,17 @@ class FarmVisitViewSet(ScopedListViewSet):
         responses={
             201: FarmVisitSerializer,
             200: OpenApiResponse(FarmVisitSerializer, description=_("Already stored: the stored visit.")),
+            409: OpenApiResponse(
+                VisitConflictSerializer,
+                description=_(
+                    "Not stored. Code replay_differs: this UUID was already stored with other content; the stored "
+                    "visit is returned unchanged. Code uuid_taken: the UUID is another user's (no visit returned)."
+                ),
+            ),
         },
     )
     def create(self, request: Request, *args, **kwargs) -> Response:
-        data = self._visit_data(request)
-        serializer = FarmVisitInputSerializer(data=data)
+        serializer = FarmVisitInputSerializer(data=self._visit_data(request))
         serializer.is_valid(raise_exception=True)
         values = dict(serializer.validated_data)
         photos = request.FILES.getlist("photos") if request.FILES else []
@@ -344,26 +369,35 @@ class FarmVisitViewSet(ScopedListViewSet):
             raise exceptions.ValidationError(
                 {"photos": [_("At most %(max)d photos per visit.") % {"max": MAX_VISIT_PHOTOS}]}
             )
-        stored = FarmVisit.objects.filter(client_uuid=values["client_uuid"]).select_related("technician").first()
-        if stored is not None:
-            return self._replay(stored)
         farm = self._farm_in_scope(values.pop("farm"))
         try:
-            visit, created = visit_record(
+            result = visit_record(
                 farm=farm, technician=request.user, pests=values.pop("pests", {}), photos=photos, **values
             )
         except DjangoValidationError as error:
             raise exceptions.ValidationError(_field_errors(error)) from None
-        if not created:
-            return self._replay(visit)
-        return self._stored(visit, status.HTTP_201_CREATED)
+        if result.outcome is VisitOutcome.CREATED:
+            return Response(self._representation(result.visit), status=status.HTTP_201_CREATED)
+        if result.outcome is VisitOutcome.REPLAYED:
+            return Response(self._representation(result.visit), status=status.HTTP_200_OK)
+        if result.outcome is VisitOutcome.REPLAY_DIFFERS:
+            body = {
+                "detail": _("This visit was already stored with other data; the stored visit is returned unchanged."),
+                "code": VisitOutcome.REPLAY_DIFFERS.value,
+                "visit": self._representation(result.visit),
+            }
+            return Response(body, status=status.HTTP_409_CONFLICT)
+        body = {"detail": _UUID_TAKEN, "code": VisitOutcome.UUID_TAKEN.value, "visit": None}
+        return Response(body, status=status.HTTP_409_CONFLICT)
 
     def _visit_data(self, request: Request) -> dict:
         if request.content_type.startswith("multipart/"):
             raw = request.data.get("visit")
             try:
                 data = json.loads(raw) if isinstance(raw, str) else None
-            except ValueError:
+            except (ValueError, RecursionError):
+                # RecursionError: a part nested thousands of levels deep ("[[[[...") exhausts the parser's
+                # stack; it is bad input like any other, not a server error.
                 data = None
             if not isinstance(data, dict):
                 raise exceptions.ValidationError({"visit": [_("Send the visit as a JSON object in this part.")]})
@@ -381,25 +415,16 @@ class FarmVisitViewSet(ScopedListViewSet):
             raise exceptions.NotFound(_("There is no farm %(farm)s in your regions.") % {"farm": pk})
         return farm
 
-    def _replay(self, visit: FarmVisit) -> Response:
-        if visit.technician_id != self.request.user.pk:
-            raise _Conflict()
-        return self._stored(visit, status.HTTP_200_OK)
-
-    def _stored(self, visit: FarmVisit, code: int) -> Response:
-        """The stored visit as the list shows it (one query for the visit, one for its pests)."""
-        visit = (
-            FarmVisit.objects.select_related("farm__member", "technician")
-            .prefetch_related("pest_observations")
-            .get(pk=visit.pk)
-        )
-        return Response(FarmVisitSerializer(visit, context=self.get_serializer_context()).data, status=code)
+    def _representation(self, visit: FarmVisit) -> dict | None:
+        """The stored visit as the list shows it, read through the user's scope (one query for the visit,
+        one for its pests); None when it is no longer in scope."""
+        visit = self.get_queryset().filter(pk=visit.pk).first()
+        if visit is None:
+            return None
+        return FarmVisitSerializer(visit, context=self.get_serializer_context()).data
 
 
-class _Conflict(exceptions.APIException):
-    status_code = status.HTTP_409_CONFLICT
-    default_detail = _("This visit identifier is already used by another user's visit.")
-    default_code = "conflict"
+_UUID_TAKEN = _("This visit identifier is already used by another user's visit.")
 
 
 def _field_errors(error: DjangoValidationError) -> dict[str, list[str]]:

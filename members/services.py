@@ -1,8 +1,10 @@
 """Writes for members, farms and farm visits. Staff pages, the API, imports and commands call these."""
 
 import datetime
+import enum
 import uuid
 from collections.abc import Sequence
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -170,6 +172,29 @@ def farm_update(*, farm: Farm, **values: Any) -> Farm:
     return farm
 
 
+class VisitOutcome(enum.Enum):
+    """What visit_record did with an upload."""
+
+    CREATED = "created"
+    # The same technician sent the same visit again (a retry after a lost answer): nothing written.
+    REPLAYED = "replayed"
+    # The same technician sent the UUID again with other content: nothing written, the stored visit wins.
+    REPLAY_DIFFERS = "replay_differs"
+    # The UUID belongs to another user's visit: nothing written, and that visit is not returned.
+    UUID_TAKEN = "uuid_taken"
+
+
+@dataclass(frozen=True)
+class VisitRecordResult:
+    outcome: VisitOutcome
+    # The stored visit; None only for UUID_TAKEN, so no caller can hand another user's visit out.
+    visit: FarmVisit | None
+
+    @property
+    def created(self) -> bool:
+        return self.outcome is VisitOutcome.CREATED
+
+
 @transaction.atomic
 def visit_record(
     *,
@@ -186,32 +211,25 @@ def visit_record(
     latitude: Decimal | None = None,
     longitude: Decimal | None = None,
     photos: Sequence[UploadedFile] = (),
-) -> tuple[FarmVisit, bool]:
-    """Store a farm visit once per client UUID; return (visit, created).
+) -> VisitRecordResult:
+    """Store a farm visit once per client UUID. The one place that decides what a repeated UUID means.
 
-    A retry of an upload that was already stored returns the stored visit untouched, so a phone that
-    lost the answer can send again without creating a duplicate. Two concurrent uploads of the same UUID
-    are settled by the unique constraint on client_uuid. Photos (up to 3) are resized before anything
-    is written, so a bad photo refuses the whole visit and stores nothing.
+    - A new UUID: the visit is validated and stored with its pests and photos (CREATED).
+    - A UUID this technician already stored: nothing is written and the stored visit is returned, as
+      REPLAYED when the content is the same (a phone that lost the answer and sent again) or as
+      REPLAY_DIFFERS when it is not (the phone changed the visit after it was stored), so the caller can
+      tell the phone its changes were not kept. The replay is settled before any other check: a retry
+      is answered even when the farm was retired since.
+    - A UUID of another user's visit: UUID_TAKEN, without that visit.
+
+    Photos are not compared: the server keeps only resized re-encodings (so sameness cannot be told from
+    the bytes) and a phone may retry without them; a replay's photos are neither decoded nor stored.
+    Two concurrent uploads of one UUID are settled by the unique constraint on client_uuid and the loser
+    is answered like a replay. Photos are resized before anything is written, so a bad photo refuses the
+    whole visit and stores nothing. Queries: two for a replay (the visit, its pests); for a new visit, the
+    lookup, the insert, one per pest and one per photo.
     """
-    existing = FarmVisit.objects.filter(client_uuid=client_uuid).first()
-    if existing is not None:
-        return existing, False
-    if farm.status != Farm.Status.ACTIVE:
-        raise ValidationError({"farm": _("The farm is retired; visits can no longer be recorded on it.")})
     pests = pests or {}
-    allowed_pests = PESTS_BY_CROP.get(farm.crop, set())
-    pest_errors = [code for code in pests if code not in allowed_pests]
-    if pest_errors:
-        raise ValidationError(
-            {
-                "pests": _("Not a pest or disease of %(crop)s: %(codes)s")
-                % {"crop": farm.get_crop_display(), "codes": ", ".join(pest_errors)}
-            }
-        )
-    bad_severity = [code for code, severity in pests.items() if not (isinstance(severity, int) and 0 <= severity <= 3)]
-    if bad_severity:
-        raise ValidationError({"pests": _("Severity goes from 0 (absent) to 3 (severe).")})
     visit = FarmVisit(
         client_uuid=client_uuid,
         farm=farm,
@@ -225,19 +243,66 @@ def visit_record(
         latitude=latitude,
         longitude=longitude,
     )
+    existing = FarmVisit.objects.filter(client_uuid=client_uuid).first()
+    if existing is not None:
+        return _replay_result(existing, sent=visit, sent_pests=pests)
+    if farm.status != Farm.Status.ACTIVE:
+        raise ValidationError({"farm": _("The farm is retired; visits can no longer be recorded on it.")})
+    allowed_pests = PESTS_BY_CROP.get(farm.crop, set())
+    pest_errors = [code for code in pests if code not in allowed_pests]
+    if pest_errors:
+        raise ValidationError(
+            {
+                "pests": _("Not a pest or disease of %(crop)s: %(codes)s")
+                % {"crop": farm.get_crop_display(), "codes": ", ".join(pest_errors)}
+            }
+        )
+    bad_severity = [code for code, severity in pests.items() if not (isinstance(severity, int) and 0 <= severity <= 3)]
+    if bad_severity:
+        raise ValidationError({"pests": _("Severity goes from 0 (absent) to 3 (severe).")})
     visit.full_clean(validate_unique=False)
     resized = resize_photos(photos)
     try:
         with transaction.atomic():
             visit.save()
     except IntegrityError:
-        # Another upload of the same UUID won the race: answer with the stored visit.
+        # Another upload of the same UUID committed between the lookup above and this insert (the unique
+        # constraint made this one wait for it): answer as the replay it is.
         stored = FarmVisit.objects.filter(client_uuid=client_uuid).first()
         if stored is None:
             raise
-        return stored, False
+        return _replay_result(stored, sent=visit, sent_pests=pests)
     for code, severity in sorted(pests.items()):
         VisitPestObservation.objects.create(visit=visit, pest=code, severity=severity)
     for position, content in enumerate(resized, start=1):
         VisitPhoto.objects.create(visit=visit, position=position, image=content)
-    return visit, True
+    return VisitRecordResult(VisitOutcome.CREATED, visit)
+
+
+def _replay_result(stored: FarmVisit, *, sent: FarmVisit, sent_pests: dict[str, int]) -> VisitRecordResult:
+    """What an upload of a stored UUID is: the same user's replay (same content or not), or a taken UUID."""
+    if stored.technician_id != sent.technician_id:
+        return VisitRecordResult(VisitOutcome.UUID_TAKEN, None)
+    stored_pests = dict(stored.pest_observations.values_list("pest", "severity"))
+    same = _visit_content(stored, stored_pests) == _visit_content(sent, sent_pests)
+    return VisitRecordResult(VisitOutcome.REPLAYED if same else VisitOutcome.REPLAY_DIFFERS, stored)
+
+
+# What makes two uploads of one UUID the same visit, besides the practices and the pests. Photos are left
+# out on purpose (see visit_record).
+VISIT_CONTENT_FIELDS = (
+    "farm_id",
+    "visited_on",
+    "purpose",
+    "estimated_yield_kg",
+    "recommendations",
+    "follow_up_on",
+    "latitude",
+    "longitude",
+)
+
+
+def _visit_content(visit: FarmVisit, pests: dict[str, int]) -> tuple:
+    """A visit's meaningful content as a value that compares equal for the same visit: decimals compare by
+    value (850.5 is 850.50) and the practices are sorted (the phone lists them in the page's order)."""
+    return (*(getattr(visit, name) for name in VISIT_CONTENT_FIELDS), sorted(visit.practices_observed), pests)

@@ -18,7 +18,7 @@ from django.shortcuts import redirect, render
 from django.templatetags.static import static
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext_noop
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
@@ -32,6 +32,9 @@ from members.models import MAX_VISIT_PHOTOS
 from members.selectors import farm_visit_timeline
 
 HISTORY_PER_PAGE = 20
+REPLAY_DIFFERS_DETAIL = gettext_noop(
+    "The visit is kept as it was first sent; the changes made on this phone were not stored."
+)
 # Files the app needs offline besides its pages. Bump SHELL_REVISION when sw.js itself changes.
 SHELL_REVISION = "1"
 SHELL_STATIC = [
@@ -58,6 +61,10 @@ def field_strings() -> dict:
         "edit": _("Correct"),
         "discard": _("Discard"),
         "confirmDiscard": _("Discard this visit for good? It has not been sent and cannot be recovered."),
+        # A queued visit whose UUID the server already stored with other content (409 replay_differs).
+        "replayDiffers": _("Already sent with other data"),
+        "replayDiffersDetail": _(REPLAY_DIFFERS_DETAIL),
+        "removeFromPhone": _("Remove from this phone"),
         "noFarm": _("Choose the farm from “My farms” first."),
         "unknownFarm": _("This farm is not in the list kept on this phone. Open “My farms” with a connection."),
         "futureDate": _("The visit date cannot be in the future."),
@@ -124,13 +131,18 @@ def field_visit(request: HttpRequest) -> HttpResponse:
         form.add_error(None, _("Choose the farm from “My farms” first."))
     elif form.is_valid():
         try:
-            visit, created = services.visit_record(farm=farm, technician=request.user, **form.visit_values())
+            result = services.visit_record(farm=farm, technician=request.user, **form.visit_values())
         except ValidationError as error:
             add_service_errors(form, error)
         else:
-            if created:
-                messages.success(request, _("Visit to %(farm)s saved.") % {"farm": farm.name})
-            return redirect("field_farm_history", pk=visit.farm_id)
+            if result.outcome is services.VisitOutcome.UUID_TAKEN:
+                form.add_error(None, _("This visit identifier is already used by another user's visit."))
+            else:
+                if result.created:
+                    messages.success(request, _("Visit to %(farm)s saved.") % {"farm": farm.name})
+                elif result.outcome is services.VisitOutcome.REPLAY_DIFFERS:
+                    messages.warning(request, _(REPLAY_DIFFERS_DETAIL))
+                return redirect("field_farm_history", pk=farm.pk)
     return render_field(request, "field/visit_form.html", {"form": form, "farm": farm})
 
 

@@ -7,6 +7,11 @@
  * - A visit the server refuses (400 bad data, 404 farm no longer in the technician's regions, 409) stays
  *   in the queue marked "not accepted", with the server's reason, until the technician corrects it or
  *   discards it (after a confirmation). Nothing is ever dropped silently.
+ * - A 409 with code "replay_differs" means the server already holds this UUID with other content (the
+ *   visit was changed on the phone after it was stored): the server keeps its copy, so the item is marked
+ *   "already sent with other data" and never sent again (another upload of the UUID could only get the
+ *   same answer). It stays on the list, so the technician learns the changes were not stored, until they
+ *   remove it; no confirmation, since the visit itself is safe on the server.
  * - A network failure, a server error or an ended session stops the round; the visits wait for the next
  *   one (on "online", on page load, every minute, or with "Send now").
  * - "My farms" leaves the farm list in localStorage so that the visit form, served offline by the
@@ -134,7 +139,8 @@
   let syncing = false;
 
   async function syncRound() {
-    const items = (await queue.all()).filter(function (item) { return item.status !== "rejected"; });
+    // Only visits waiting to be sent: "rejected" and "differs" items wait for the technician.
+    const items = (await queue.all()).filter(function (item) { return !item.status || item.status === "pending"; });
     let sent = 0;
     for (const item of items) {
       if (!navigator.onLine) { showMessage(T.offline); break; }
@@ -156,6 +162,12 @@
       if (response.status === 401 || csrf) {
         showMessage(T.loginAgain, "warning");
         break;
+      }
+      if (response.status === 409 && body && body.code === "replay_differs") {
+        item.status = "differs";
+        item.error = "";
+        await queue.put(item);
+        continue;
       }
       if ([400, 403, 404, 409, 413].indexOf(response.status) >= 0) {
         item.status = "rejected";
@@ -192,7 +204,7 @@
     if (badge) {
       badge.textContent = String(items.length);
       badge.classList.toggle("badge-waiting", items.length > 0);
-      badge.classList.toggle("badge-rejected", items.some(function (i) { return i.status === "rejected"; }));
+      badge.classList.toggle("badge-rejected", items.some(function (i) { return i.status === "rejected" || i.status === "differs"; }));
     }
     const section = document.getElementById("queue");
     const list = document.getElementById("queue-list");
@@ -209,8 +221,23 @@
     title.textContent = item.farm_label + " – " + item.visit.visited_on;
     const state = document.createElement("div");
     state.className = "queue-state";
-    state.textContent = item.status === "rejected" ? T.rejected + ": " + item.error : T.waiting;
+    if (item.status === "rejected") state.textContent = T.rejected + ": " + item.error;
+    else if (item.status === "differs") state.textContent = T.replayDiffers + ". " + T.replayDiffersDetail;
+    else state.textContent = T.waiting;
     row.append(title, state);
+    if (item.status === "differs") {
+      const remove = document.createElement("button");
+      remove.type = "button";
+      remove.className = "secondary outline small";
+      remove.textContent = T.removeFromPhone;
+      remove.addEventListener("click", async function () {
+        await queue.remove(item.client_uuid);
+        await renderQueue();
+      });
+      const actions = document.createElement("div");
+      actions.append(remove);
+      row.append(actions);
+    }
     if (item.status === "rejected") {
       const actions = document.createElement("div");
       const edit = document.createElement("a");

@@ -74,16 +74,126 @@ def test_the_same_visit_posted_twice_is_stored_once_and_the_retry_answers_the_st
     data = payload(farm)
     first = post(technician_client, data)
 
-    again = post(technician_client, {**data, "recommendations": "changed on the phone after upload"})
+    # The same visit, as a phone may serialise it again: practices and pests in another order, 850.5.
+    again = post(
+        technician_client,
+        {
+            **data,
+            "practices_observed": list(reversed(data["practices_observed"])),
+            "pests": list(reversed(data["pests"])),
+            "estimated_yield_kg": "850.5",
+        },
+    )
 
     assert (first.status_code, again.status_code) == (201, 200)
-    assert again.json()["id"] == first.json()["id"]
+    assert again.json() == first.json()
     assert FarmVisit.objects.count() == 1
-    assert FarmVisit.objects.get().recommendations == "Poda sanitaria de mazorcas enfermas."
     assert VisitPestObservation.objects.count() == 2
 
 
-def test_a_retry_is_answered_even_after_the_farm_was_retired(technician_client, farm):
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"recommendations": "changed on the phone after upload"},
+        {"pests": [{"pest": "frosty_pod_rot", "severity": 3}, {"pest": "black_pod", "severity": 0}]},
+        {"visited_on": (timezone.localdate() - datetime.timedelta(days=1)).isoformat()},
+        {"purpose": "training"},
+        {"follow_up_on": None},
+        {"latitude": -9.31, "longitude": -75.99},
+    ],
+)
+def test_a_replay_with_other_content_answers_409_with_the_stored_visit_and_changes_nothing(
+    technician_client, farm, change
+):
+    data = payload(farm)
+    first = post(technician_client, data)
+
+    again = post(technician_client, {**data, **change})
+
+    assert again.status_code == 409, again.content
+    assert again.json() == {
+        "detail": "This visit was already stored with other data; the stored visit is returned unchanged.",
+        "code": "replay_differs",
+        "visit": first.json(),
+    }
+    visit = FarmVisit.objects.get()
+    assert visit.recommendations == "Poda sanitaria de mazorcas enfermas."
+    assert (visit.purpose, str(visit.latitude)) == ("follow_up", "-9.301235")
+    assert dict(visit.pest_observations.values_list("pest", "severity")) == {"frosty_pod_rot": 2, "black_pod": 0}
+
+
+def test_a_replay_naming_another_farm_of_the_region_answers_409_with_the_stored_visit(technician_client, farm):
+    data = payload(farm)
+    first = post(technician_client, data)
+    other_farm = FarmFactory(member=farm.member, crop="cocoa")
+
+    again = post(technician_client, {**data, "farm": other_farm.pk})
+
+    assert again.status_code == 409
+    assert again.json()["visit"] == first.json()
+    assert FarmVisit.objects.get().farm == farm
+
+
+def test_a_replay_naming_a_farm_outside_the_regions_answers_404_without_the_stored_visit(technician_client, farm):
+    data = payload(farm)
+    post(technician_client, data)
+    cusco_farm = FarmFactory(member=MemberFactory(region=region("Cusco")), crop="cocoa")
+
+    response = post(technician_client, {**data, "farm": cusco_farm.pk})
+
+    assert response.status_code == 404
+    assert set(response.json()) == {"detail"}
+    assert FarmVisit.objects.get().farm == farm
+
+
+def test_an_identical_replay_after_the_farm_left_the_regions_answers_404(technician_client, farm):
+    data = payload(farm)
+    post(technician_client, data)
+    farm.member.region = region("Cusco")
+    farm.member.save()
+
+    response = post(technician_client, data)
+
+    assert response.status_code == 404
+    assert set(response.json()) == {"detail"}
+
+
+def test_a_differing_replay_whose_stored_farm_left_the_regions_answers_409_without_the_visit(technician_client, farm):
+    data = payload(farm)
+    post(technician_client, data)
+    still_here = FarmFactory(member=MemberFactory(region=region("Huánuco")), crop="cocoa")
+    farm.member.region = region("Cusco")
+    farm.member.save()
+
+    response = post(technician_client, {**data, "farm": still_here.pk})
+
+    assert response.status_code == 409
+    assert response.json()["code"] == "replay_differs"
+    assert response.json()["visit"] is None
+
+
+@pytest.mark.parametrize(("first_photos", "retry_photos"), [(1, 0), (0, 1), (2, 1)])
+def test_a_replay_with_or_without_photos_answers_200_and_keeps_the_stored_photos(
+    technician_client, farm, first_photos, retry_photos
+):
+    data = payload(farm)
+
+    def upload(count):
+        if not count:
+            return post(technician_client, data)
+        return technician_client.post(
+            URL, data={"visit": json.dumps(data), "photos": [jpeg((60, 40)) for _ in range(count)]}
+        )
+
+    first = upload(first_photos)
+
+    again = upload(retry_photos)
+
+    assert (first.status_code, again.status_code) == (201, 200)
+    assert VisitPhoto.objects.count() == first_photos
+
+
+def test_an_identical_retry_is_answered_even_after_the_farm_was_retired(technician_client, farm):
     data = payload(farm)
     post(technician_client, data)
     Farm.objects.filter(pk=farm.pk).update(status="retired")
@@ -216,7 +326,36 @@ def test_another_users_uuid_answers_409_and_reveals_nothing(technician_client, f
     response = post(technician_client, data)
 
     assert response.status_code == 409
-    assert "id" not in response.json()
+    assert response.json() == {
+        "detail": "This visit identifier is already used by another user's visit.",
+        "code": "uuid_taken",
+        "visit": None,
+    }
+
+
+def test_bad_input_is_refused_before_the_farm_scope_is_checked(technician_client):
+    cusco_farm = FarmFactory(member=MemberFactory(region=region("Cusco")), crop="coffee")
+
+    response = post(technician_client, payload(cusco_farm, pests=[], purpose="picnic"))
+
+    assert response.status_code == 400
+    assert set(response.json()) == {"purpose"}
+
+
+def test_a_role_without_visits_is_refused_before_the_input_is_read(credit_officer_client):
+    response = credit_officer_client.post(URL, data="{not json", content_type="application/json")
+
+    assert response.status_code == 403
+
+
+def test_the_schema_documents_the_409_answers_of_the_upload(manager_client):
+    schema = manager_client.get("/api/v1/schema/", {"format": "json"}).json()
+
+    conflict = schema["paths"]["/api/v1/visits/"]["post"]["responses"]["409"]
+    reference = conflict["content"]["application/json"]["schema"]["$ref"].rsplit("/", 1)[-1]
+    component = schema["components"]["schemas"][reference]
+    assert set(component["properties"]) == {"detail", "code", "visit"}
+    assert "replay_differs" in conflict["description"] and "uuid_taken" in conflict["description"]
 
 
 @pytest.mark.parametrize(
@@ -291,7 +430,7 @@ def test_a_file_that_is_not_an_image_is_refused_and_nothing_is_stored(technician
     assert not VisitPhoto.objects.exists()
 
 
-@pytest.mark.parametrize("part", [None, "{broken", "[]"])
+@pytest.mark.parametrize("part", [None, "{broken", "[]", "[" * 50_000 + "]" * 50_000, '{"a": ' + "[" * 50_000])
 def test_a_multipart_upload_without_a_json_visit_part_answers_400(technician_client, part):
     data = {"photos": [jpeg((50, 50))]}
     if part is not None:

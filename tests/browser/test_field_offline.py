@@ -7,6 +7,7 @@ import json
 import pytest
 from django.core.signals import request_started
 from PIL import Image
+from playwright.sync_api import expect
 
 from cooperative.services import staff_role_grant
 from members.models import Farm, FarmVisit, VisitPhoto
@@ -73,12 +74,14 @@ def photo_file() -> dict:
 def open_app_online(page) -> None:
     """First visit online: the service worker installs and keeps the app shell and the farm list."""
     page.goto("/field/")
+    # Predicates are written as functions: Playwright evaluates a bare expression with eval(), which the
+    # Content-Security-Policy (no 'unsafe-eval') refuses.
     page.wait_for_function(
-        "navigator.serviceWorker && navigator.serviceWorker.controller !== null"
+        "() => navigator.serviceWorker && navigator.serviceWorker.controller !== null"
         " && caches.keys().then(k => k.length > 0)"
     )
     page.wait_for_function(
-        "caches.keys().then(names => caches.open(names[0])).then(c => c.match('/field/visit/')).then(r => !!r)"
+        "() => caches.keys().then(names => caches.open(names[0])).then(c => c.match('/field/visit/')).then(r => !!r)"
     )
     page.reload()  # now the page itself comes through the service worker and fills the farm list cache
 
@@ -109,7 +112,7 @@ def test_two_visits_recorded_offline_survive_a_reload_and_sync_exactly_once(page
     record_visit(page, coffee, purpose="diagnosis", pest="leaf_rust", severity="3")
     page.reload()
 
-    page.wait_for_function("document.getElementById('queue-count').textContent === '2'")
+    page.wait_for_function("() => document.getElementById('queue-count').textContent === '2'")
     assert page.locator(".queue-item").count() == 2
     assert page.locator(".farm-card").count() == 2  # the farm list opens offline too
     assert server_requests == [], "offline, nothing may reach the server"
@@ -118,7 +121,7 @@ def test_two_visits_recorded_offline_survive_a_reload_and_sync_exactly_once(page
     assert len(queued) == 2
 
     page.context.set_offline(False)
-    page.wait_for_function("document.getElementById('queue-count').textContent === '0'")
+    page.wait_for_function("() => document.getElementById('queue-count').textContent === '0'")
 
     visits = FarmVisit.objects.order_by("farm__name")
     assert [(v.farm.name, v.purpose, v.technician.username) for v in visits] == [
@@ -133,7 +136,7 @@ def test_two_visits_recorded_offline_survive_a_reload_and_sync_exactly_once(page
     without_photos = [{**item, "photos": []} for item in queued]
     page.evaluate(PUT_ITEMS, without_photos)
     page.reload()
-    page.wait_for_function("document.getElementById('queue-count').textContent === '0'")
+    page.wait_for_function("() => document.getElementById('queue-count').textContent === '0'")
     page.locator("#sync-now").click()
     assert FarmVisit.objects.count() == 2
     assert VisitPhoto.objects.count() == 1
@@ -150,7 +153,7 @@ def test_a_visit_the_server_refuses_stays_on_the_phone_with_the_reason_until_dis
     page.context.set_offline(False)
     page.wait_for_selector(".queue-rejected")
 
-    page.wait_for_function("document.getElementById('queue-count').textContent === '1'")
+    page.wait_for_function("() => document.getElementById('queue-count').textContent === '1'")
     assert (
         "retired" in page.locator(".queue-rejected").inner_text()
         or "retirada" in page.locator(".queue-rejected").inner_text()
@@ -163,5 +166,49 @@ def test_a_visit_the_server_refuses_stays_on_the_phone_with_the_reason_until_dis
 
     page.once("dialog", lambda dialog: dialog.accept())
     page.locator(".queue-rejected button").click()
-    page.wait_for_function("document.getElementById('queue-count').textContent === '0'")
+    page.wait_for_function("() => document.getElementById('queue-count').textContent === '0'")
     assert json.dumps(page.evaluate(QUEUE_ITEMS)) == "[]"
+
+
+def test_a_visit_changed_after_it_was_stored_is_marked_already_sent_and_not_sent_again(
+    page, technician, farms, server_requests
+):
+    cocoa, _ = farms
+    log_in(page, "tecnico")
+    open_app_online(page)
+    page.context.set_offline(True)
+    record_visit(page, cocoa, purpose="follow_up", pest="frosty_pod_rot", severity="2")
+    [queued] = page.evaluate(QUEUE_ITEMS)
+    page.context.set_offline(False)
+    expect(page.locator("#queue-count")).to_have_text("0")
+    assert FarmVisit.objects.count() == 1
+
+    # The phone never heard the answer and the visit was changed on it before the next round.
+    changed = {**queued, "photos": [], "visit": {**queued["visit"], "recommendations": "Cambiada en el teléfono"}}
+    page.evaluate(PUT_ITEMS, [changed])
+    server_requests.clear()
+    page.reload()
+
+    row = page.locator(".queue-differs")
+    row.wait_for()
+    strings = json.loads(page.locator("#field-strings").text_content())
+    assert strings["replayDiffers"] in ("Ya enviada con otros datos", "Already sent with other data")
+    assert strings["replayDiffers"] in row.inner_text()
+    assert strings["replayDiffersDetail"] in row.inner_text()
+    assert page.locator("#queue-count").inner_text() == "1"
+    assert page.evaluate(QUEUE_ITEMS)[0]["status"] == "differs"
+
+    # Stored on the server, it is never sent again: neither by "Send now" nor on the next page load.
+    page.locator("#sync-now").click()
+    page.reload()
+    page.locator(".queue-differs").wait_for()
+    page.locator("#sync-now").click()
+    page.wait_for_timeout(500)
+    assert server_requests.count("/api/v1/visits/") == 1
+    visit = FarmVisit.objects.get()
+    assert visit.recommendations == "Recoger mazorcas enfermas cada semana."
+
+    page.locator(".queue-differs button").click()  # the visit is safe on the server: no confirmation
+    expect(page.locator("#queue-count")).to_have_text("0")
+    assert page.evaluate(QUEUE_ITEMS) == []
+    assert FarmVisit.objects.count() == 1

@@ -200,6 +200,34 @@ def test_without_a_farm_the_form_says_to_choose_one(technician_client):
     assert not FarmVisit.objects.exists()
 
 
+def test_without_javascript_a_resubmission_with_other_data_warns_that_it_was_not_stored(technician_client):
+    technician_client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+    farm = huanuco_farm()
+    technician_client.post("/field/visit/", form_data(farm), follow=True)
+
+    response = technician_client.post("/field/visit/", form_data(farm, purpose="training"), follow=True)
+
+    assert response.redirect_chain == [(f"/field/farms/{farm.pk}/", 302)]
+    assert [str(m) for m in response.context["messages"]] == [
+        "The visit is kept as it was first sent; the changes made on this phone were not stored."
+    ]
+    assert FarmVisit.objects.get().purpose == "diagnosis"
+
+
+def test_without_javascript_another_users_visit_identifier_is_refused(technician_client):
+    technician_client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+    farm = huanuco_farm()
+    FarmVisitFactory(farm=farm, client_uuid=form_data(farm)["client_uuid"])
+
+    response = technician_client.post("/field/visit/", form_data(farm))
+
+    assert response.status_code == 200
+    assert response.context["form"].non_field_errors() == [
+        "This visit identifier is already used by another user's visit."
+    ]
+    assert FarmVisit.objects.get().technician != technician_client.user
+
+
 def test_the_service_worker_is_served_for_the_field_scope_and_lists_the_shell(technician_client, client):
     response = client.get("/field/sw.js")
 
