@@ -15,6 +15,8 @@ from rest_framework import renderers, serializers
 from rest_framework.request import Request
 from rest_framework.views import APIView
 
+from cooperative.api.schema import TEXT
+from cooperative.api.serializers import QueryParamsSerializer
 from cooperative.api.views import ScopedApiMixin
 from cooperative.models import AllianceProgram, Region
 from members import eudr
@@ -37,7 +39,7 @@ class ZipRenderer(GeoJSONRenderer):
     format = "zip"
 
 
-class EudrParamsSerializer(serializers.Serializer):
+class EudrParamsSerializer(QueryParamsSerializer):
     program = serializers.CharField(required=False, help_text="Program code or id (within your scope).")
     region = serializers.CharField(required=False, help_text="The plots' region: name or 2-digit ubigeo code.")
     farms = serializers.CharField(required=False, help_text="Farm ids, separated by commas.")
@@ -62,9 +64,9 @@ class EudrParamsSerializer(serializers.Serializer):
 
 @extend_schema(
     parameters=[
-        OpenApiParameter("program", OpenApiTypes.STR, description="Program code or id (within your scope)."),
-        OpenApiParameter("region", OpenApiTypes.STR, description="The plots' region: name or ubigeo code."),
-        OpenApiParameter("farms", OpenApiTypes.STR, description="Farm ids, separated by commas."),
+        OpenApiParameter("program", TEXT, description="Program code or id (within your scope)."),
+        OpenApiParameter("region", TEXT, description="The plots' region: name or ubigeo code."),
+        OpenApiParameter("farms", TEXT, description="Farm ids, separated by commas or spaces (at most 10,000)."),
         OpenApiParameter("delivered_from", OpenApiTypes.DATE, description="Farms with a delivery since this day."),
         OpenApiParameter("delivered_to", OpenApiTypes.DATE, description="Farms with a delivery until this day."),
         OpenApiParameter("producer_name", OpenApiTypes.BOOL, description="ProducerName where the member consents."),

@@ -4,9 +4,12 @@
   with django-filter, paginated by id cursor with a validated `page_size`.
 - `?format=csv` / `?format=xlsx` (or the matching Accept header) answer the WHOLE filtered set, not one
   page, with the fields of the JSON rows: CSV streamed from `queryset.iterator()`, XLSX written by
-  openpyxl's write-only workbook to a temporary file and sent as a file. Any other format: 404.
+  openpyxl's write-only workbook to a temporary file and sent as a file. Any other format: 400
+  (cooperative.api.negotiation).
 - Filter fields shared by the endpoints: region (name or ubigeo code), program (code or id, in scope),
-  `updated_since`. Unknown or malformed values answer 400 naming the parameter.
+  `updated_since`. Unknown, malformed or empty values answer 400 naming the parameter (an empty value is
+  not taken for "no filter": the schema says what a value must be, and leaving it out is the way to not
+  filter).
 """
 
 import csv
@@ -25,7 +28,6 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_filters.fields import IsoDateTimeField
 from django_filters.rest_framework import DjangoFilterBackend
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
@@ -33,6 +35,8 @@ from rest_framework import exceptions, mixins, renderers, viewsets
 from rest_framework.request import Request
 from rest_framework.settings import api_settings
 
+from cooperative.api.schema import TEXT
+from cooperative.api.serializers import EMPTY_VALUE
 from cooperative.api.views import IdCursorPagination, ScopedApiMixin
 from cooperative.models import AllianceProgram, Region
 
@@ -61,6 +65,13 @@ class PageSizeCursorPagination(IdCursorPagination):
                 {self.page_size_query_param: [_("Give a whole number from 1 to %(max)d.") % {"max": MAX_PAGE_SIZE}]}
             )
         return int(raw)
+
+    def get_schema_operation_parameters(self, view) -> list[dict]:
+        parameters = super().get_schema_operation_parameters(view)
+        for parameter in parameters:
+            if parameter["name"] == self.page_size_query_param:
+                parameter["schema"].update(minimum=1, maximum=MAX_PAGE_SIZE, default=self.page_size)
+        return parameters
 
 
 # -- export renderers ---------------------------------------------------------------------------------
@@ -208,7 +219,7 @@ class RegionField(forms.CharField):
         return region
 
 
-@extend_schema_field(OpenApiTypes.STR)
+@extend_schema_field({**TEXT, "description": "Region name or 2-digit ubigeo code."})
 class RegionFilter(django_filters.Filter):
     field_class = RegionField
 
@@ -229,7 +240,7 @@ class ProgramField(forms.CharField):
         return program
 
 
-@extend_schema_field(OpenApiTypes.STR)
+@extend_schema_field({**TEXT, "description": "Program code or id (within your scope)."})
 class ProgramFilter(django_filters.Filter):
     """Limited to the programs of the requesting client's scope (another partner's program is unknown)."""
 
@@ -246,8 +257,9 @@ class ProgramFilter(django_filters.Filter):
 class UtcIsoDateTimeField(IsoDateTimeField):
     """An ISO date or datetime, handed to the database in UTC.
 
-    ISO 8601 allows offsets up to ±23:59 and years from 1; PostgreSQL refuses offsets beyond ±15:59, and
-    a datetime near year 1 cannot always be moved to UTC. Both answer 400 instead of a server error.
+    ISO 8601 allows offsets up to ±23:59, which PostgreSQL refuses beyond ±15:59: in UTC there is no
+    offset. A moment at the very edge of the calendar (year 1 east of Greenwich, 9999 west of it) has no
+    UTC datetime: it becomes the first or last one, which compares with every stored row the same way.
     """
 
     def to_python(self, value):
@@ -256,15 +268,41 @@ class UtcIsoDateTimeField(IsoDateTimeField):
             return None
         try:
             return value.astimezone(datetime.UTC)
-        except (OverflowError, ValueError):
-            raise forms.ValidationError(self.error_messages["invalid"], code="invalid") from None
+        except OverflowError:
+            edge = datetime.datetime.min if value.year == datetime.MINYEAR else datetime.datetime.max
+            return edge.replace(tzinfo=datetime.UTC)
 
 
+@extend_schema_field(
+    {
+        "anyOf": [{"type": "string", "format": "date-time"}, {"type": "string", "format": "date"}],
+        "description": "Rows changed at or after this moment (ISO 8601; a date means its midnight, local time).",
+    }
+)
 class UtcIsoDateTimeFilter(django_filters.IsoDateTimeFilter):
     field_class = UtcIsoDateTimeField
 
 
+class NoEmptyValuesForm(forms.Form):
+    """A filter form on which a parameter given empty (`?updated_since=`) is an error, not "no filter"."""
+
+    def clean(self) -> dict[str, Any]:
+        cleaned_data = super().clean()
+        for name in self.fields:
+            value = self.data.get(name)
+            if value is not None and not str(value).strip():
+                self.add_error(name, EMPTY_VALUE)
+        return cleaned_data
+
+
 class ApiFilterSet(django_filters.FilterSet):
-    """Every list filters on `updated_since` (ISO date or datetime; a date means its midnight)."""
+    """Every list filters on `updated_since` (ISO date or datetime; a date means its midnight).
+
+    A parameter given empty answers 400 (NoEmptyValuesForm), as a malformed one does.
+    """
 
     updated_since = UtcIsoDateTimeFilter(field_name="updated_at", lookup_expr="gte")
+
+    def get_form_class(self) -> type[forms.Form]:
+        form_class = super().get_form_class()
+        return type(form_class.__name__, (NoEmptyValuesForm, form_class), {})

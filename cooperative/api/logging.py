@@ -1,5 +1,6 @@
 """The API's request log: one row per request answered by an API view, whatever the outcome."""
 
+from rest_framework.exceptions import APIException
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -15,7 +16,13 @@ def api_request_log(*, request: Request, status_code: int) -> ApiRequestLog:
 
     A revoked token's refused request is logged under that token too.
     """
-    token = request_token(request) or getattr(request._request, "api_refused_token", None)
+    try:
+        token = request_token(request)
+    except APIException:
+        # Answered before authentication ran (an unknown `?format=` is refused first): authenticating now
+        # refuses the credentials, and DRF leaves the request anonymous.
+        token = None
+    token = token or getattr(request._request, "api_refused_token", None)
     user = request.user if token is None and request.user.is_authenticated else None
     return ApiRequestLog.objects.create(
         token=token,
@@ -30,8 +37,9 @@ def api_request_log(*, request: Request, status_code: int) -> ApiRequestLog:
 class LoggedApiMixin:
     """For API views: logs every response, including 401, 403, 404, 405 and 429 answered by DRF.
 
-    finalize_response runs for every outcome of dispatch(), after authentication has settled
-    request.user and request.auth (AnonymousUser and None when it failed).
+    finalize_response runs for every outcome of dispatch(), usually after authentication has settled
+    request.user and request.auth (AnonymousUser and None when it failed); a request refused before it
+    (content negotiation) is authenticated here, for the log only.
     """
 
     def finalize_response(self: APIView, request: Request, response: Response, *args, **kwargs) -> Response:

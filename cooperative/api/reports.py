@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -21,6 +21,7 @@ from rest_framework.views import APIView
 
 from certifications.models import StandardCode
 from cooperative.api.logging import LoggedApiMixin
+from cooperative.api.schema import TEXT
 from cooperative.api.scope import PARTNER_VISIBLE_ENROLMENTS
 from cooperative.api.serializers import SummaryParamsSerializer, SummarySerializer
 from cooperative.api.views import ScopedApiMixin
@@ -54,14 +55,20 @@ class SchemaView(LoggedApiMixin, SpectacularAPIView):
     """The OpenAPI 3 schema (YAML; `?format=json` for JSON), for the API's own clients."""
 
 
-class DocsView(LoggedApiMixin, SpectacularSwaggerView):
-    """Swagger UI, its assets served from our static files (drf-spectacular-sidecar)."""
+class DocsView(LoggedApiMixin, SpectacularSwaggerSplitView):
+    """Swagger UI, its assets served from our static files (drf-spectacular-sidecar).
+
+    The split view serves Swagger UI's start-up script from this URL (?script) instead of inline, and the
+    template takes the page's styles from a static file: the Content-Security-Policy allows neither inline.
+    """
+
+    template_name = "cooperative/api_docs.html"
 
 
 @extend_schema(
     parameters=[
-        OpenApiParameter("program", OpenApiTypes.STR, description="Program code or id (within your scope)."),
-        OpenApiParameter("region", OpenApiTypes.STR, description="Region name or 2-digit ubigeo code."),
+        OpenApiParameter("program", TEXT, description="Program code or id (within your scope)."),
+        OpenApiParameter("region", TEXT, description="Region name or 2-digit ubigeo code."),
         OpenApiParameter("crop", OpenApiTypes.STR, enum=Crop.values),
         OpenApiParameter("from", OpenApiTypes.DATE, description="First day of the period (default: to − 29 days)."),
         OpenApiParameter("to", OpenApiTypes.DATE, description="Last day of the period (default: today)."),
@@ -88,10 +95,7 @@ class SummaryView(ScopedApiMixin, APIView):
         filters = params.validated_data
         today = timezone.localdate()
         period_to = filters.get("to", today)
-        try:
-            period_from = filters.get("from", period_to - datetime.timedelta(days=DEFAULT_PERIOD_DAYS - 1))
-        except OverflowError:  # "to" in the first days of year 1: no default period before it
-            raise serializers.ValidationError({"to": [_("Enter a valid date.")]}) from None
+        period_from = filters.get("from") or default_period_start(period_to)
         if period_from > period_to:
             raise serializers.ValidationError({"from": [_("Must not be after “to”.")]})
 
@@ -155,6 +159,15 @@ class SummaryView(ScopedApiMixin, APIView):
         if region is None:
             raise serializers.ValidationError({"region": [_("Unknown region, or outside your regions.")]})
         return region
+
+
+def default_period_start(period_to: datetime.date) -> datetime.date:
+    """The first day of the default period ending on `period_to` (the first day of the calendar, for a
+    `to` in the first days of year 1: the schema allows any date)."""
+    try:
+        return period_to - datetime.timedelta(days=DEFAULT_PERIOD_DAYS - 1)
+    except OverflowError:
+        return datetime.date.min
 
 
 def eudr_summary(readiness: EudrReadiness) -> dict:

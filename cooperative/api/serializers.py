@@ -1,8 +1,30 @@
-"""Output serializers of the partner API (read-only, no business logic)."""
+"""Serializers of the partner API: the query parameters of the reports in, rows and figures out (no
+business logic)."""
 
+from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from cooperative.models import AllianceProgram, Crop
+
+EMPTY_VALUE = _("Give a value, or leave the parameter out.")
+
+
+class QueryParamsSerializer(serializers.Serializer):
+    """Query parameters, checked like a body: a parameter given empty (`?to=`) answers 400 under its name.
+
+    DRF takes an empty query value of an optional field for a missing one; the schema says what a value
+    must be (a date, one of an enum), and leaving the parameter out is the way to not give one.
+    """
+
+    def to_internal_value(self, data):
+        empty = {name: [EMPTY_VALUE] for name in self.fields if name in data and not str(data.get(name)).strip()}
+        try:
+            values = super().to_internal_value(data)
+        except serializers.ValidationError as exc:
+            raise serializers.ValidationError({**exc.detail, **empty}) from None
+        if empty:
+            raise serializers.ValidationError(empty)
+        return values
 
 
 class ProgramSerializer(serializers.ModelSerializer):
@@ -50,7 +72,7 @@ class ProgramProgressSerializer(serializers.Serializer):
 # -- reports/summary/ ----------------------------------------------------------------------------------
 
 
-class SummaryParamsSerializer(serializers.Serializer):
+class SummaryParamsSerializer(QueryParamsSerializer):
     """Query parameters of reports/summary/. `from` is a Python keyword, hence get_fields()."""
 
     program = serializers.CharField(required=False, help_text="Program code or id (within your scope).")

@@ -10,11 +10,14 @@ from django.utils import timezone
 from drf_spectacular.utils import extend_schema
 from rest_framework import viewsets
 from rest_framework.decorators import action
-from rest_framework.pagination import CursorPagination
+from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.pagination import Cursor, CursorPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from cooperative.api.logging import LoggedApiMixin
+from cooperative.api.negotiation import FormatNegotiation
+from cooperative.api.schema import ApiAutoSchema
 from cooperative.api.scope import ApiScope
 from cooperative.api.serializers import ProgramProgressSerializer, ProgramSerializer
 from cooperative.figures_cache import cached_figures
@@ -23,14 +26,26 @@ from cooperative.selectors import program_progress
 
 
 class IdCursorPagination(CursorPagination):
-    """Cursor pages in primary key order: unique and stable while rows are added."""
+    """Cursor pages in primary key order: unique and stable while rows are added.
+
+    A cursor that is not one of ours answers 400 under `cursor` (DRF answers 404, as if the list did not
+    exist).
+    """
 
     ordering = "id"
     page_size = 50
 
+    def decode_cursor(self, request: Request) -> Cursor | None:
+        try:
+            return super().decode_cursor(request)
+        except NotFound:
+            raise ValidationError({self.cursor_query_param: [self.invalid_cursor_message]}) from None
+
 
 class ScopedApiMixin(LoggedApiMixin):
     pagination_class = IdCursorPagination
+    content_negotiation_class = FormatNegotiation
+    schema = ApiAutoSchema()
 
     @property
     def scope(self) -> ApiScope:
@@ -47,6 +62,9 @@ class ProgramViewSet(ScopedApiMixin, viewsets.ReadOnlyModelViewSet):
     """
 
     serializer_class = ProgramSerializer
+    # Any segment reaches the view, so that an id such as "0.5" answers the API's JSON 404 (DRF's default
+    # pattern leaves out dots, for format suffixes this API does not use).
+    lookup_value_regex = "[^/]+"
 
     def get_queryset(self) -> QuerySet[AllianceProgram]:
         return self.scope.programs().select_related("partner").prefetch_related("regions", "standards")

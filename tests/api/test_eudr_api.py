@@ -137,6 +137,10 @@ def test_the_filters_narrow_the_file(partner_a_client, farms):
         ({"region": "Atlantis"}, "region"),
         ({"program": "NOPE"}, "program"),
         ({"producer_name": "perhaps"}, "producer_name"),
+        ({"farms": ""}, "farms"),  # given empty: not taken for "all farms"
+        ({"delivered_to": ""}, "delivered_to"),
+        ({"producer_name": ""}, "producer_name"),
+        ({"region": " "}, "region"),
     ],
 )
 def test_bad_parameters_answer_400_naming_the_parameter(partner_a_client, params, parameter):

@@ -5,7 +5,9 @@ import io
 
 import openpyxl
 import pytest
+from django.test import Client
 
+from cooperative.models import ApiRequestLog
 from tests.factories import MemberFactory, ProgramEnrollmentFactory
 
 pytestmark = pytest.mark.django_db
@@ -88,8 +90,24 @@ def test_text_that_a_spreadsheet_would_run_as_a_formula_is_quoted(manager_client
     assert rows["M-unenrolled"]["community"] == "'=HYPERLINK(1)"
 
 
-def test_an_export_to_an_unknown_format_answers_404(partner_a_client, population):
-    assert partner_a_client.get("/api/v1/members/", {"format": "pdf"}).status_code == 404
+@pytest.mark.parametrize("endpoint", ["members", "farms", "certifications", "visits", "loans"])
+def test_an_unknown_format_answers_400_naming_the_formats(partner_a_client, population, endpoint):
+    response = partner_a_client.get(f"/api/v1/{endpoint}/", {"format": "pdf"})
+
+    assert response.status_code == 400
+    assert response["Content-Type"] == "application/json"
+    assert response.json() == {"format": ["Unknown format “pdf”: give one of json, csv, xlsx."]}
+
+
+def test_an_unknown_format_with_a_malformed_authorization_header_answers_400_not_a_server_error(population):
+    # The format is refused before authentication runs; the request log then authenticates, and refuses.
+    response = Client(headers={"Authorization": "Bearer ", "Accept-Language": "en"}).get(
+        "/api/v1/members/", {"format": "AAA"}
+    )
+
+    assert response.status_code == 400
+    assert list(response.json()) == ["format"]
+    assert ApiRequestLog.objects.get().status_code == 400
 
 
 def test_anonymous_export_answers_401(client, population):
