@@ -12,6 +12,7 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
+from cooperative.csp_policy import content_security_policy
 from cooperative.env import env_bool, env_int, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -58,6 +59,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -212,6 +214,9 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_CLASSES": ["cooperative.api.throttling.ApiClientRateThrottle"],
     "DEFAULT_THROTTLE_RATES": {"api_client": API_THROTTLE_RATE},
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # JSON only (plus the lists' CSV and XLSX exports): no browsable HTML API; people explore the API in
+    # Swagger UI at /api/v1/docs/.
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     # DRF's defaults with a JSON parser that answers 400 to nesting and numbers DRF's lets through; errors
     # always JSON, a body over DATA_UPLOAD_MAX_MEMORY_SIZE 413 (cooperative.api.parsers, .errors).
     "DEFAULT_PARSER_CLASSES": [
@@ -250,6 +255,9 @@ if not DEBUG:
         SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
+# Content-Security-Policy (django-csp): our own scripts and styles only, no inline code, not framed; the
+# tile server is the one outside origin (cooperative/csp_policy.py).
+CONTENT_SECURITY_POLICY = content_security_policy(map_tile_url=MAP_TILE_URL)
 
 LOGGING = {
     "version": 1,

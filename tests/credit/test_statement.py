@@ -7,8 +7,10 @@ six instalments of S/ 200.00 + S/ 12.00 due on the 15th from February to July 20
 import datetime
 import re
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
+from django.contrib.staticfiles import finders
 from django.urls import reverse
 from django.utils import timezone
 
@@ -139,7 +141,10 @@ def test_the_statement_is_printable_and_in_spanish_by_default(manager_client, hi
     assert '<html lang="es">' in content
     assert "Estado" in content and "Capital (S/)" in content  # "Status", "Principal (S/)"
     assert "15/02/2026" in content  # day first
-    assert '<style media="print">' in content and "@page" in content
+    # The print layout is in the page's own style sheet (the Content-Security-Policy allows no inline style).
+    assert 'href="/static/css/statement.css"' in content
+    print_styles = Path(finders.find("css/statement.css")).read_text(encoding="utf-8")
+    assert "@media print" in print_styles and "@page" in print_styles
     # The page offers the other language.
     assert 'href="?language=en"' in content
 
