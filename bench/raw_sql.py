@@ -23,14 +23,14 @@ from typing import Any
 
 from django.db import connection
 
-from cooperative.selectors import (
+from members.eudr import EudrReadiness
+from reporting.selectors import (
     EXPIRING_LISTED,
     EXPIRING_WITHIN_DAYS,
     OVERDUE_DAYS,
     VISITS_WITHIN_DAYS,
     DashboardFigures,
 )
-from members.eudr import EudrReadiness
 
 Figures = dict[str, Any]
 CENT = Decimal("0.01")
@@ -39,7 +39,7 @@ RATIO_PLACES = Decimal("0.0001")
 
 @dataclass(frozen=True)
 class Scope:
-    """Whose numbers, as cooperative.api.scope.ApiScope decides: a staff user's regions (`region_ids`; None
+    """Whose numbers, as api.scope.ApiScope decides: a staff user's regions (`region_ids`; None
     for every region), or a partner (`partner_id`): the members enrolled, active or completed, in its
     programs, and its own programs."""
 

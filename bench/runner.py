@@ -51,17 +51,18 @@ from django.test.utils import CaptureQueriesContext, override_settings
 from django.urls import reverse
 from django.utils import timezone
 
+from api.reports import DEFAULT_PERIOD_DAYS
+from api.scope import PARTNER_VISIBLE_ENROLMENTS
 from bench import raw_sql
 from certifications.models import Certification
-from cooperative.api.reports import DEFAULT_PERIOD_DAYS
-from cooperative.api.scope import PARTNER_VISIBLE_ENROLMENTS
 from cooperative.models import AllianceProgram, ApiToken, Partner, ProgramEnrollment, StaffRole
-from cooperative.selectors import dashboard_figures, programs_in_scope, regions_in_scope
+from cooperative.selectors import programs_in_scope, regions_in_scope
 from cooperative.services import api_token_create, api_token_revoke, staff_role_grant
 from credit.models import Loan
 from members.eudr import eudr_readiness, readiness_farms
 from members.models import Farm, FarmVisit, Member
 from members.views.members import MEMBERS_PER_PAGE
+from reporting.selectors import dashboard_figures
 
 # Budgets of the specification.
 PAGE_P95_BUDGET_MS = 300.0

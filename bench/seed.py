@@ -66,8 +66,8 @@ from credit.models import (
     RepaymentMode,
     TransactionKind,
 )
-from deliveries.demo import ASSOCIATION_FEE, OTHER_STATE, PRICES, SEASON_DAYS
 from deliveries.models import ESTIMATE_STATE, DeductionKind, Delivery, ProductState, Settlement, SettlementDeduction
+from demo.deliveries import ASSOCIATION_FEE, OTHER_STATE, PRICES, SEASON_DAYS
 from members.eudr import AREA_TOLERANCE
 from members.geometry import area_difference_share, geodesic_area_ha
 from members.models import (
@@ -1207,7 +1207,7 @@ class Generator:
     # -- deliveries ---------------------------------------------------------------------------------------
 
     def _deliveries(self, rng, member_id, code, farms, joined) -> None:
-        """This season's deliveries of some active farms with an estimate (as deliveries.demo draws them): most
+        """This season's deliveries of some active farms with an estimate (as demo.deliveries draws them): most
         in the state the estimate counts, typed in quintals for dry parchment, four in five settled a few days
         later with the association fee. Settled without credit deductions (delivery_settle's apply_credit=False),
         so the loan ledger stays as _disburse wrote it."""

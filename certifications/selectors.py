@@ -3,10 +3,11 @@
 import datetime
 from typing import TypedDict
 
-from django.db.models import Count, Max, QuerySet
+from django.db.models import Count, DateField, Exists, Max, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from certifications.models import OPEN_STATUSES, Certification, CertificationStatus
+from certifications.models import OPEN_STATUSES, Certification, CertificationEvent, CertificationStatus
 from members.models import Farm
 
 # Statuses under which the farm holds a certificate with a validity period.
@@ -102,3 +103,39 @@ def _is_more_current(candidate: Certification, *, than: Certification) -> bool:
         return candidate_open
     minimum = datetime.date.min
     return (candidate.last_event_on or minimum, candidate.pk) > (than.last_event_on or minimum, than.pk)
+
+
+def _with_last_event_key(queryset: QuerySet[Certification]) -> QuerySet[Certification]:
+    """Annotate `last_event_key`: the date of the latest event, or date.min for a certification without."""
+    last_event = (
+        CertificationEvent.objects.filter(certification=OuterRef("pk")).order_by("-occurred_on").values("occurred_on")
+    )
+    return queryset.annotate(
+        last_event_key=Coalesce(
+            Subquery(last_event[:1], output_field=DateField()), Value(datetime.date.min), output_field=DateField()
+        )
+    )
+
+
+def current_certifications(queryset: QuerySet[Certification] | None = None) -> QuerySet[Certification]:
+    """The current certification of each farm under each standard, in SQL (lazy, usable in GROUP BY).
+
+    Same rule as certifications.selectors.farm_current_certifications: the open certification if there
+    is one (at most one per farm and standard, a database constraint), otherwise the closed one with the
+    latest event (ties: the latest created). Correlated subqueries; no row is loaded to decide.
+    """
+    if queryset is None:
+        queryset = Certification.objects.all()
+    siblings = Certification.objects.filter(farm=OuterRef("farm"), standard=OuterRef("standard")).exclude(
+        pk=OuterRef("pk")
+    )
+    open_sibling = siblings.filter(status__in=OPEN_STATUSES)
+    later_closed_sibling = _with_last_event_key(siblings.exclude(status__in=OPEN_STATUSES)).filter(
+        Q(last_event_key__gt=OuterRef("last_event_key"))
+        | Q(last_event_key=OuterRef("last_event_key"), pk__gt=OuterRef("pk"))
+    )
+    return _with_last_event_key(queryset).filter(
+        Q(status__in=OPEN_STATUSES) | (~Exists(open_sibling) & ~Exists(later_closed_sibling))
+    )
+
+

@@ -7,12 +7,9 @@ enforce the domain's rules, and `add_service_errors` puts their messages under t
 from django import forms
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from cooperative.models import AllianceProgram, Crop, Region
-from cooperative.selectors import members_to_enrol
-from members.models import Member
+from cooperative.models import AllianceProgram, Region
 
 
 class DateInput(forms.DateInput):
@@ -32,57 +29,6 @@ def add_service_errors(form: forms.Form, error: ValidationError, field_map: dict
     for field, messages in error.message_dict.items():
         target = field_map.get(field, field)
         form.add_error(target if target in form.fields else None, messages)
-
-
-class EnrolMemberForm(forms.Form):
-    """Enrol one member, named by member code. Only members in the user's regions can be found."""
-
-    member_code = forms.CharField(label=_("Member code"), max_length=20)
-    enrolled_on = forms.DateField(label=_("Enrolment date"), widget=DateInput, initial=timezone.localdate)
-
-    # The service names the member; this form asks for its code.
-    SERVICE_FIELDS = {"member": "member_code"}
-
-    def __init__(self, *args, members: QuerySet[Member], **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        self.members = members
-        self.member: Member | None = None
-
-    def clean_member_code(self) -> str:
-        code = self.cleaned_data["member_code"].strip()
-        self.member = self.members.filter(code__iexact=code).first()
-        if self.member is None:
-            raise ValidationError(_("No member in your regions has this code."), code="unknown_member")
-        return code
-
-
-class EnrolMatchingForm(forms.Form):
-    """Pick the active members of one of the program's regions (in the user's scope) to enrol together."""
-
-    region = forms.ModelChoiceField(label=_("Region"), queryset=Region.objects.none(), empty_label=_("Choose a region"))
-    crop = forms.ChoiceField(label=_("Crop"), required=False)
-    community = forms.CharField(
-        label=_("Community"),
-        max_length=120,
-        required=False,
-        help_text=_("Part of the community name. Leave it empty for every community."),
-    )
-
-    def __init__(self, *args, program: AllianceProgram, regions: QuerySet[Region], **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        self.program = program
-        self.fields["region"].queryset = program.regions.filter(pk__in=regions).order_by("name")
-        self.fields["crop"].choices = [("", _("Any crop"))] + [
-            (value, label) for value, label in Crop.choices if value in program.crops
-        ]
-
-    def clean_community(self) -> str:
-        return self.cleaned_data["community"].strip()
-
-    def matching_members(self) -> QuerySet[Member]:
-        """Active members matching the filter and not yet enrolled (call after is_valid())."""
-        data = self.cleaned_data
-        return members_to_enrol(self.program, region=data["region"], crop=data["crop"], community=data["community"])
 
 
 class CommunityProjectForm(forms.Form):

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -16,54 +16,10 @@ from cooperative.models import (
     ApiToken,
     CommunityProject,
     Partner,
-    ProgramEnrollment,
     Region,
     StaffRole,
 )
 from cooperative.roles import ROLE_GROUP_PREFIX, role_group
-from members.models import Member
-
-
-@transaction.atomic
-def enrollment_create(*, program: AllianceProgram, member: Member, enrolled_on: datetime.date) -> ProgramEnrollment:
-    """Enrol a member in a program (once per program and member)."""
-    if member.status != Member.Status.ACTIVE:
-        raise ValidationError({"member": _("Only active members can be enrolled.")})
-    if enrolled_on > timezone.localdate():
-        raise ValidationError({"enrolled_on": _("The enrolment date cannot be in the future.")})
-    if not program.regions.filter(pk=member.region_id).exists():
-        raise ValidationError({"member": _("The member's region is not covered by this program.")})
-    if ProgramEnrollment.objects.filter(program=program, member=member).exists():
-        raise ValidationError({"member": _("The member is already enrolled in this program.")})
-    enrollment = ProgramEnrollment(program=program, member=member, enrolled_on=enrolled_on)
-    enrollment.full_clean()
-    try:
-        with transaction.atomic():
-            enrollment.save()
-    except IntegrityError:
-        # Someone enrolled the same member between the check above and this insert.
-        raise ValidationError({"member": _("The member is already enrolled in this program.")}) from None
-    return enrollment
-
-
-@transaction.atomic
-def enrollments_create(*, program: AllianceProgram, members: Iterable[Member], enrolled_on: datetime.date) -> int:
-    """Enrol several members in one transaction: all of them, or none when one is refused.
-
-    Returns how many were enrolled. A member enrolled by someone else meanwhile ends the whole batch with a
-    ValidationError (nothing written). Cost: enrollment_create's few queries per member.
-    """
-    count = 0
-    try:
-        with transaction.atomic():
-            for member in members:
-                enrollment_create(program=program, member=member, enrolled_on=enrolled_on)
-                count += 1
-    except IntegrityError:
-        raise ValidationError(
-            _("Another user enrolled members at the same time. Nothing was written; try again.")
-        ) from None
-    return count
 
 
 @transaction.atomic

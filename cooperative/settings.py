@@ -54,6 +54,9 @@ INSTALLED_APPS = [
     "certifications",
     "credit",
     "deliveries",
+    "reporting",
+    "api",
+    "demo",
     "bench",
 ]
 
@@ -207,24 +210,24 @@ if not re.fullmatch(r"[1-9]\d*/(s|sec|second|m|min|minute|h|hour|d|day)", API_TH
     raise ImproperlyConfigured(f"API_THROTTLE_RATE must look like 120/minute; got {API_THROTTLE_RATE!r}.")
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "cooperative.api.authentication.BearerTokenAuthentication",
+        "api.authentication.BearerTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["cooperative.api.permissions.IsPartnerOrStaff"],
-    "DEFAULT_THROTTLE_CLASSES": ["cooperative.api.throttling.ApiClientRateThrottle"],
+    "DEFAULT_PERMISSION_CLASSES": ["api.permissions.IsPartnerOrStaff"],
+    "DEFAULT_THROTTLE_CLASSES": ["api.throttling.ApiClientRateThrottle"],
     "DEFAULT_THROTTLE_RATES": {"api_client": API_THROTTLE_RATE},
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     # JSON only (plus the lists' CSV and XLSX exports): no browsable HTML API; people explore the API in
     # Swagger UI at /api/v1/docs/.
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     # DRF's defaults with a JSON parser that answers 400 to nesting and numbers DRF's lets through; errors
-    # always JSON, a body over DATA_UPLOAD_MAX_MEMORY_SIZE 413 (cooperative.api.parsers, .errors).
+    # always JSON, a body over DATA_UPLOAD_MAX_MEMORY_SIZE 413 (api.parsers, .errors).
     "DEFAULT_PARSER_CLASSES": [
-        "cooperative.api.parsers.JSONParser",
+        "api.parsers.JSONParser",
         "rest_framework.parsers.FormParser",
         "rest_framework.parsers.MultiPartParser",
     ],
-    "EXCEPTION_HANDLER": "cooperative.api.errors.api_exception_handler",
+    "EXCEPTION_HANDLER": "api.errors.api_exception_handler",
 }
 
 # OpenAPI schema (/api/v1/schema/) and docs (/api/v1/docs/): served to the API's own clients (same
@@ -234,7 +237,7 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Read-only reports and lists for alliance partners (Bearer token) and staff (session).",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
-    "SERVE_PERMISSIONS": ["cooperative.api.permissions.IsPartnerOrStaff"],
+    "SERVE_PERMISSIONS": ["api.permissions.IsPartnerOrStaff"],
     "SCHEMA_PATH_PREFIX": "/api/v1",
     "COMPONENT_SPLIT_REQUEST": True,
     "SWAGGER_UI_DIST": "SIDECAR",

@@ -3,21 +3,16 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from cooperative.views import dashboard, programs, tokens
+from cooperative.views import tokens
 
 admin.site.site_header = admin.site.site_title = settings.COOPERATIVE_NAME
 
 urlpatterns = [
-    path("", dashboard.dashboard, name="dashboard"),
-    path("programs/", programs.program_list, name="program_list"),
-    path("programs/<int:pk>/", programs.program_detail, name="program_detail"),
-    path("programs/<int:pk>/enrol/", programs.program_enrol, name="program_enrol"),
-    path("programs/<int:pk>/enrol-matching/", programs.program_enrol_matching, name="program_enrol_matching"),
-    path("programs/<int:pk>/projects/new/", programs.community_project_create, name="community_project_create"),
     path("tokens/", tokens.api_token_list, name="api_token_list"),
     path("tokens/new/", tokens.api_token_create, name="api_token_create"),
     path("tokens/<int:pk>/revoke/", tokens.api_token_revoke, name="api_token_revoke"),
-    path("api/v1/", include("cooperative.api.urls")),
+    path("api/v1/", include("api.urls")),
+    path("", include("reporting.urls")),
     path("field/", include("members.urls_field")),
     path("certifications/", include("certifications.urls_reports")),
     path("certifications/", include("certifications.urls_inspections")),
@@ -36,8 +31,8 @@ urlpatterns = [
 ]
 
 # Errors outside a DRF view (an unknown route, middleware, a crash): JSON under /api/, the HTML pages
-# elsewhere (cooperative.api.errors).
-handler400 = "cooperative.api.errors.bad_request"
-handler403 = "cooperative.api.errors.permission_denied"
-handler404 = "cooperative.api.errors.page_not_found"
-handler500 = "cooperative.api.errors.server_error"
+# elsewhere (api.errors).
+handler400 = "api.errors.bad_request"
+handler403 = "api.errors.permission_denied"
+handler404 = "api.errors.page_not_found"
+handler500 = "api.errors.server_error"

@@ -35,8 +35,8 @@ from shapely import STRtree
 from shapely.geometry import shape
 from shapely.geometry.base import BaseGeometry
 
+from api.scope import PARTNER_VISIBLE_ENROLMENTS
 from cooperative.access import Role
-from cooperative.api.scope import PARTNER_VISIBLE_ENROLMENTS
 from cooperative.models import AllianceProgram, ProgramEnrollment, Region
 from deliveries.models import Delivery
 from members.geometry import (

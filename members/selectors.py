@@ -2,31 +2,20 @@
 its rows; the cost is stated in each docstring. Scope: a user sees the members whose region one of their roles
 covers (cooperative.selectors.regions_in_scope)."""
 
-import datetime
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.paginator import Page, Paginator
-from django.db.models import Count, DecimalField, Prefetch, Q, QuerySet, Sum, Value
+from django.db.models import Count, DecimalField, Exists, OuterRef, Prefetch, Q, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce
 
-from certifications.models import Certification, CertificationEvent
-from cooperative.models import Crop, ProgramEnrollment
+from cooperative.models import AllianceProgram, Crop, ProgramEnrollment, Region
 from cooperative.selectors import regions_in_scope
-from credit import schedule
-from credit.models import Instalment, Loan
-from credit.selectors import loans_with_outstanding
 from members.filters import NOTABLE_SEVERITY, SORT_FIELDS, MemberFilter, VisitFilter
 from members.models import Farm, FarmVisit, Member, VisitPestObservation, VisitPhoto
 
-RECENT_VISITS = 10
-# Production estimates are shown in kilograms (stored), quintals of 46 kg and 69 kg export bags.
-QUINTAL_KG = Farm.UNIT_KG[Farm.ProductionUnit.QUINTAL]
-EXPORT_BAG_KG = Farm.UNIT_KG[Farm.ProductionUnit.EXPORT_BAG]
-ONE_DECIMAL = Decimal("0.1")
 HECTARE_PLACES = Decimal("0.01")
 
 
@@ -138,84 +127,6 @@ def member_page(*, user: AbstractBaseUser, filters: Mapping[str, Any] | None, nu
 _TOTAL_NAMES = ("farm_count", "total_hectares", *(_crop_count_name(crop) for crop in Crop.values))
 
 
-@dataclass(frozen=True)
-class LoanSummary:
-    """A loan with its ledger balance (the annotations of credit.selectors.annotate_balances on `loan`) and
-    the first instalment not yet fully paid."""
-
-    loan: Loan
-    next_instalment: schedule.InstalmentPaid | None
-
-    @property
-    def next_due_on(self) -> datetime.date | None:
-        return self.next_instalment.instalment.due_on if self.next_instalment else None
-
-
-@dataclass(frozen=True)
-class MemberProfile:
-    member: Member
-    # Each farm has `certification_list` (every certification, current and closed, with `event_list`),
-    # `production_qq` and `production_bags`.
-    farms: list[Farm]
-    loans: list[LoanSummary]
-    recent_visits: list[FarmVisit]
-    enrollments: list[ProgramEnrollment]
-
-    @property
-    def has_certifications(self) -> bool:
-        return any(farm.certification_list for farm in self.farms)
-
-
-def _per_unit(kg: Decimal | None, unit_kg: Decimal) -> Decimal | None:
-    return None if kg is None else (kg / unit_kg).quantize(ONE_DECIMAL)
-
-
-def member_profile(*, member: Member, recent_visits: int = RECENT_VISITS) -> MemberProfile:
-    """Everything the member page shows besides the profile itself. Eight queries, however many farms,
-    certifications, events, loans, instalments and visits: farms, their certifications, the events of
-    those, loans with balances, their instalments, the latest visits, their pests at NOTABLE_SEVERITY or
-    above (`notable_pests`), the program enrolments."""
-    events = CertificationEvent.objects.select_related("decided_by").order_by("occurred_on", "id")
-    certifications = (
-        Certification.objects.select_related("standard")
-        .prefetch_related(Prefetch("events", queryset=events, to_attr="event_list"))
-        .order_by("standard__name", "-pk")
-    )
-    farms = list(
-        Farm.objects.filter(member=member)
-        .select_related("region")
-        .prefetch_related(Prefetch("certifications", queryset=certifications, to_attr="certification_list"))
-        .order_by("status", "name")
-    )
-    for farm in farms:
-        farm.member = member  # str(farm) and links need the member: it is the one already loaded
-        farm.production_qq = _per_unit(farm.estimated_production_kg, QUINTAL_KG)
-        farm.production_bags = _per_unit(farm.estimated_production_kg, EXPORT_BAG_KG)
-
-    loans = (
-        loans_with_outstanding(Loan.objects.filter(member=member))
-        .prefetch_related(Prefetch("instalments", queryset=Instalment.objects.order_by("due_on", "number")))
-        .order_by("-submitted_on", "-id")
-    )
-    loan_summaries = []
-    for loan in loans:
-        allocation = schedule.allocate_paid(
-            loan.instalments.all(), principal_paid=loan.principal_paid, interest_paid=loan.interest_paid
-        )
-        loan_summaries.append(LoanSummary(loan, next((paid for paid in allocation if not paid.is_paid), None)))
-
-    visits = list(
-        FarmVisit.objects.filter(farm__member=member)
-        .select_related("farm", "technician")
-        .prefetch_related(notable_pests())
-        .order_by("-visited_on", "-id")[:recent_visits]
-    )
-    enrollments = list(member.enrollments.select_related("program").order_by("-enrolled_on", "-id"))
-    return MemberProfile(
-        member=member, farms=farms, loans=loan_summaries, recent_visits=visits, enrollments=enrollments
-    )
-
-
 # -- farm visits ------------------------------------------------------------------------------------------------
 
 
@@ -287,3 +198,35 @@ def visit_photos_in_scope(user: AbstractBaseUser, roles: Iterable[str] | None = 
     """Photos of the visits to farms whose member is in the user's regions (as farms_in_scope). One query for
     the scope; the regions stay a subquery."""
     return VisitPhoto.objects.filter(visit__farm__member__region__in=regions_in_scope(user, roles))
+
+
+# -- program enrolments ----------------------------------------------------------------------------------------
+
+
+def program_enrolments(program: AllianceProgram, *, regions: QuerySet[Region]) -> QuerySet[ProgramEnrollment]:
+    """The program's enrolments (any status) of members in `regions`, member and region joined, by code."""
+    return (
+        ProgramEnrollment.objects.filter(program=program, member__region__in=regions)
+        .select_related("member__region")
+        .order_by("member__code")
+    )
+
+
+def members_to_enrol(
+    program: AllianceProgram, *, region: Region, crop: str = "", community: str = ""
+) -> QuerySet[Member]:
+    """Active members of `region` not yet enrolled in the program (under any status), ordered by code.
+
+    `crop`: only members farming it on an active farm; `community`: part of the member's community name
+    (case-insensitive). Lazy; no DISTINCT needed.
+    """
+    members = Member.objects.filter(status=Member.Status.ACTIVE, region=region).exclude(
+        Exists(ProgramEnrollment.objects.filter(program=program, member=OuterRef("pk")))
+    )
+    if crop:
+        members = members.filter(
+            Exists(Farm.objects.filter(member=OuterRef("pk"), crop=crop, status=Farm.Status.ACTIVE))
+        )
+    if community:
+        members = members.filter(community__icontains=community)
+    return members.select_related("region").order_by("code")

@@ -3,7 +3,7 @@
 import datetime
 import enum
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 
 from certifications.models import OPEN_STATUSES, Certification, CertificationStatus
 from certifications.services import certification_change_status
-from cooperative.models import ProgramEnrollment
+from cooperative.models import AllianceProgram, ProgramEnrollment
 from members.models import PESTS_BY_CROP, Farm, FarmVisit, Member, VisitPestObservation, VisitPhoto
 from members.photos import resize_photos
 
@@ -306,3 +306,48 @@ def _visit_content(visit: FarmVisit, pests: dict[str, int]) -> tuple:
     """A visit's meaningful content as a value that compares equal for the same visit: decimals compare by
     value (850.5 is 850.50) and the practices are sorted (the phone lists them in the page's order)."""
     return (*(getattr(visit, name) for name in VISIT_CONTENT_FIELDS), sorted(visit.practices_observed), pests)
+
+
+# -- program enrolments ----------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def enrollment_create(*, program: AllianceProgram, member: Member, enrolled_on: datetime.date) -> ProgramEnrollment:
+    """Enrol a member in a program (once per program and member)."""
+    if member.status != Member.Status.ACTIVE:
+        raise ValidationError({"member": _("Only active members can be enrolled.")})
+    if enrolled_on > timezone.localdate():
+        raise ValidationError({"enrolled_on": _("The enrolment date cannot be in the future.")})
+    if not program.regions.filter(pk=member.region_id).exists():
+        raise ValidationError({"member": _("The member's region is not covered by this program.")})
+    if ProgramEnrollment.objects.filter(program=program, member=member).exists():
+        raise ValidationError({"member": _("The member is already enrolled in this program.")})
+    enrollment = ProgramEnrollment(program=program, member=member, enrolled_on=enrolled_on)
+    enrollment.full_clean()
+    try:
+        with transaction.atomic():
+            enrollment.save()
+    except IntegrityError:
+        # Someone enrolled the same member between the check above and this insert.
+        raise ValidationError({"member": _("The member is already enrolled in this program.")}) from None
+    return enrollment
+
+
+@transaction.atomic
+def enrollments_create(*, program: AllianceProgram, members: Iterable[Member], enrolled_on: datetime.date) -> int:
+    """Enrol several members in one transaction: all of them, or none when one is refused.
+
+    Returns how many were enrolled. A member enrolled by someone else meanwhile ends the whole batch with a
+    ValidationError (nothing written). Cost: enrollment_create's few queries per member.
+    """
+    count = 0
+    try:
+        with transaction.atomic():
+            for member in members:
+                enrollment_create(program=program, member=member, enrolled_on=enrolled_on)
+                count += 1
+    except IntegrityError:
+        raise ValidationError(
+            _("Another user enrolled members at the same time. Nothing was written; try again.")
+        ) from None
+    return count

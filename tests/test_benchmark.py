@@ -18,12 +18,13 @@ from bench import raw_sql, runner
 from bench.management.commands.benchmark import Command as BenchmarkCommand
 from certifications.models import CertificationStatus
 from cooperative.models import ApiToken, ProgramEnrollment, Region, StaffRole
-from cooperative.selectors import dashboard_figures, programs_in_scope
+from cooperative.selectors import programs_in_scope
 from cooperative.services import staff_role_grant
 from credit import services as credit_services
 from credit.models import Loan
 from members.eudr import eudr_readiness, farm_set_geometry, readiness_farms
 from members.models import Farm, FarmVisit, Member
+from reporting.selectors import dashboard_figures
 from tests.api.conftest import bearer
 from tests.api.factories import ApiTokenFactory
 from tests.cooperative.test_dashboard import cooperative, disburse  # noqa: F401 (fixtures)

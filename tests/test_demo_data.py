@@ -13,10 +13,10 @@ from django.db.models import Sum
 from django.test import Client
 
 from certifications.models import Certification, CertificationStatus
-from cooperative.demo import DEMO_PASSWORD
 from cooperative.models import AllianceProgram, CommunityProject, StaffRole
 from credit.models import InputItem, Loan, LoanTransaction
 from credit.selectors import loans_with_outstanding
+from demo.builders import DEMO_PASSWORD
 from members.models import Farm, FarmVisit, Member
 
 
@@ -122,9 +122,10 @@ def test_every_dashboard_figure_equals_a_direct_count_on_the_demo(demo_data, cli
     from django.utils import timezone
 
     from certifications.selectors import HOLDING_CERTIFICATE, farm_current_certifications
-    from cooperative.selectors import dashboard_figures, regions_in_scope
+    from cooperative.selectors import regions_in_scope
     from credit.selectors import days_past_due, loan_balance
     from members.models import Gender
+    from reporting.selectors import dashboard_figures
 
     manager = StaffRole.objects.get(role=StaffRole.Role.MANAGER).user  # covers every region
     today = timezone.localdate()
@@ -235,7 +236,7 @@ def test_the_demo_ics_records_follow_the_rules_of_the_services(demo_data):
         Sanction,
     )
     from certifications.reports import group_certificates_expiring
-    from cooperative.demo import DEMO_DATE
+    from demo.builders import DEMO_DATE
 
     # Each inspection answers every requirement of the checklists in use for its standards, under which the
     # farm has an open certification; the inspector covers the member's region.
@@ -350,7 +351,7 @@ def test_program_progress_farmers_certified_equals_a_direct_count_on_the_demo(de
     from django.utils import timezone
 
     from cooperative.models import ProgramEnrollment
-    from cooperative.selectors import program_progress
+    from reporting.programs import program_progress
 
     today = timezone.localdate()
     progress = program_progress(AllianceProgram.objects.all(), as_of=today)
@@ -454,9 +455,9 @@ def test_the_audit_pack_of_the_demo_has_a_row_per_certified_farm_matching_direct
 @pytest.mark.django_db
 def test_portfolio_at_risk_equals_a_direct_computation_on_the_demo(demo_data):
     """PAR1/30/90 of the portfolio report, as of the demo's fixed date, against a loan-by-loan computation."""
-    from cooperative.demo import DEMO_DATE
     from cooperative.models import Region
     from credit.selectors import PAR_DAYS, days_past_due, loan_balance, portfolio_report
+    from demo.builders import DEMO_DATE
 
     as_of = DEMO_DATE - datetime.timedelta(days=10)
     principal, at_risk, loans = Decimal("0"), dict.fromkeys(PAR_DAYS, Decimal("0")), 0

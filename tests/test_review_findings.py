@@ -7,9 +7,11 @@ from django.utils import timezone
 
 from certifications.models import CertificationStatus
 from cooperative.models import AllianceProgram
-from cooperative.selectors import dashboard_figures, program_progress, regions_in_scope
+from cooperative.selectors import regions_in_scope
 from members.models import Farm
 from members.services import member_withdraw
+from reporting.programs import program_progress
+from reporting.selectors import dashboard_figures
 from tests.factories import (
     AllianceProgramFactory,
     CertificationFactory,

@@ -14,14 +14,14 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
-from cooperative.access import MEMBER_READERS, MEMBER_WRITERS, Role, has_role, role_required
+from cooperative.access import MEMBER_READERS, MEMBER_WRITERS, has_role, role_required
 from cooperative.selectors import regions_in_scope
 from members import services
 from members.exports import csv_response, xlsx_response
 from members.filters import MemberFilter
 from members.forms import FarmForm, MemberForm, WithdrawForm, add_service_errors
 from members.models import Member
-from members.selectors import farms_in_scope, member_page, member_profile, members_for_list, members_in_scope
+from members.selectors import farms_in_scope, member_page, members_for_list, members_in_scope
 
 MEMBERS_PER_PAGE = 50
 EXPORTS = {"csv": csv_response, "xlsx": xlsx_response}
@@ -97,25 +97,6 @@ def member_export(request: HttpRequest, file_format: str) -> HttpResponse:
 def _member_or_404(request: HttpRequest, pk: int, *, for_writing: bool = False) -> Member:
     roles = MEMBER_WRITERS if for_writing else None
     return get_object_or_404(members_in_scope(request.user, roles).select_related("region"), pk=pk)
-
-
-@role_required(MEMBER_READERS)
-@require_GET
-def member_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    member = _member_or_404(request, pk)
-    can_write = (
-        has_role(request.user, MEMBER_WRITERS)
-        and regions_in_scope(request.user, MEMBER_WRITERS).filter(pk=member.region_id).exists()
-    )
-    # Loan balances are credit data: managers and credit officers only.
-    can_see_credit = has_role(request.user, {Role.MANAGER, Role.CREDIT_OFFICER})
-    context = {
-        "member": member,
-        "profile": member_profile(member=member),
-        "can_write": can_write,
-        "can_see_credit": can_see_credit,
-    }
-    return render(request, "members/member_detail.html", context)
 
 
 @role_required(MEMBER_WRITERS)

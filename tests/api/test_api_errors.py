@@ -1,4 +1,4 @@
-"""Every error under /api/ answers JSON with a message (cooperative.api.errors, cooperative.api.parsers):
+"""Every error under /api/ answers JSON with a message (api.errors, api.parsers):
 oversized bodies, malformed and deeply nested JSON, wrong content types, unknown routes, crashes. The
 pages keep their HTML error pages."""
 
@@ -14,8 +14,8 @@ from django.utils import timezone
 from rest_framework.exceptions import ParseError
 from rest_framework.settings import api_settings
 
-from cooperative.api import errors
-from cooperative.api.parsers import MAX_JSON_DEPTH, JSONParser
+from api import errors
+from api.parsers import MAX_JSON_DEPTH, JSONParser
 from members.models import FarmVisit
 from tests.factories import FarmFactory, MemberFactory, region
 
@@ -160,7 +160,7 @@ def test_a_page_django_refuses_keeps_the_html_400_page(client):
 
 
 def test_a_crash_in_the_api_answers_500_json(partner_a_client, monkeypatch):
-    from cooperative.api.views import ProgramViewSet
+    from api.views import ProgramViewSet
 
     monkeypatch.setattr(ProgramViewSet, "list", lambda self, request: 1 / 0)
     partner_a_client.raise_request_exception = False
@@ -201,8 +201,8 @@ def test_the_error_handlers_are_those_of_the_url_configuration():
     from cooperative import urls
 
     assert (urls.handler400, urls.handler403, urls.handler404, urls.handler500) == (
-        "cooperative.api.errors.bad_request",
-        "cooperative.api.errors.permission_denied",
-        "cooperative.api.errors.page_not_found",
-        "cooperative.api.errors.server_error",
+        "api.errors.bad_request",
+        "api.errors.permission_denied",
+        "api.errors.page_not_found",
+        "api.errors.server_error",
     )

@@ -3,7 +3,7 @@
 import pytest
 from django.test import Client
 
-from cooperative.api.views import IdCursorPagination
+from api.views import IdCursorPagination
 from cooperative.models import AllianceProgram
 from tests.factories import AllianceProgramFactory, region, standard
 

@@ -8,7 +8,8 @@ from django.test import Client
 from django.utils import timezone
 
 from certifications.models import CertificationStatus
-from cooperative.selectors import dashboard_figures, regions_in_scope
+from cooperative.selectors import regions_in_scope
+from reporting.selectors import dashboard_figures
 from tests.cooperative.test_dashboard import disburse  # noqa: F401 (a fixture)
 from tests.factories import (
     CertificationFactory,

@@ -6,7 +6,7 @@ import pytest
 from rest_framework.request import Request
 from rest_framework.test import APIRequestFactory, force_authenticate
 
-from cooperative.api.scope import ApiScope
+from api.scope import ApiScope
 from cooperative.models import ProgramEnrollment
 from tests.factories import (
     AllianceProgramFactory,

@@ -9,17 +9,11 @@ from django.urls import reverse
 from django.utils import timezone
 
 from certifications.models import CertificationStatus
+from certifications.selectors import current_certifications
 from cooperative.models import Region
-from cooperative.selectors import (
-    CertificationCount,
-    GenderCount,
-    RegionCount,
-    VisitCount,
-    current_certifications,
-    dashboard_figures,
-)
 from credit import services as credit_services
 from members.models import Farm, FarmVisit, Member
+from reporting.selectors import CertificationCount, GenderCount, RegionCount, VisitCount, dashboard_figures
 from tests.conftest import ROLE_CLIENTS
 from tests.factories import (
     AllianceProgramFactory,

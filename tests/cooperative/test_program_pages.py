@@ -9,10 +9,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from certifications.models import CertificationStatus
-from cooperative import services
 from cooperative.models import AllianceProgram, CommunityProject, ProgramEnrollment, Region
-from cooperative.selectors import program_progress
+from members import services
 from members.models import Farm, Member
+from reporting.programs import program_progress
 from tests.factories import (
     AllianceProgramFactory,
     CertificationFactory,

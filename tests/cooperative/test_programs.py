@@ -6,8 +6,8 @@ from django.db import IntegrityError, transaction
 
 from cooperative.models import AllianceProgram, CommunityProject, ProgramEnrollment, Region, StaffRole
 from cooperative.selectors import regions_in_scope
-from cooperative.services import community_project_create, enrollment_create, staff_role_grant
-from members.services import member_withdraw
+from cooperative.services import community_project_create, staff_role_grant
+from members.services import enrollment_create, member_withdraw
 from tests.factories import AllianceProgramFactory, MemberFactory, PartnerFactory, UserFactory, region
 
 pytestmark = pytest.mark.django_db

@@ -5,8 +5,8 @@ import datetime
 import pytest
 
 from credit.models import LoanTransaction, TransactionKind
-from deliveries.demo import seed_demo_deliveries
 from deliveries.models import Delivery, Settlement
+from demo.deliveries import seed_demo_deliveries
 from tests import factories
 from tests.deliveries.conftest import make_loan
 

@@ -15,14 +15,14 @@ from rest_framework.pagination import Cursor, CursorPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from cooperative.api.logging import LoggedApiMixin
-from cooperative.api.negotiation import FormatNegotiation
-from cooperative.api.schema import ApiAutoSchema
-from cooperative.api.scope import ApiScope
-from cooperative.api.serializers import ProgramProgressSerializer, ProgramSerializer
+from api.logging import LoggedApiMixin
+from api.negotiation import FormatNegotiation
+from api.schema import ApiAutoSchema
+from api.scope import ApiScope
+from api.serializers import ProgramProgressSerializer, ProgramSerializer
 from cooperative.figures_cache import cached_figures
 from cooperative.models import AllianceProgram
-from cooperative.selectors import program_progress
+from reporting.programs import program_progress
 
 
 class IdCursorPagination(CursorPagination):

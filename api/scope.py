@@ -18,9 +18,9 @@ from functools import cached_property
 from django.db.models import Exists, OuterRef, QuerySet
 from rest_framework.request import Request
 
+from api.permissions import request_token
 from certifications.models import Certification
 from cooperative.access import has_role
-from cooperative.api.permissions import request_token
 from cooperative.models import AllianceProgram, Partner, ProgramEnrollment, Region, StaffRole
 from cooperative.selectors import programs_in_scope, regions_in_scope
 from credit.models import Loan

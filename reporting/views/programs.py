@@ -18,16 +18,14 @@ from django.views.decorators.http import require_http_methods, require_POST
 from cooperative import services
 from cooperative.access import MEMBER_WRITERS, Role, role_required
 from cooperative.figures_cache import cached_figures
-from cooperative.forms import CommunityProjectForm, EnrolMatchingForm, EnrolMemberForm, add_service_errors
+from cooperative.forms import CommunityProjectForm, add_service_errors
 from cooperative.models import AllianceProgram, Region
-from cooperative.selectors import (
-    ProgramProgress,
-    program_enrolments,
-    program_progress,
-    programs_in_scope,
-    regions_in_scope,
-)
+from cooperative.selectors import programs_in_scope, regions_in_scope
+from members import services as member_services
+from members.forms import EnrolMatchingForm, EnrolMemberForm
 from members.models import Member
+from members.selectors import program_enrolments
+from reporting.programs import ProgramProgress, program_progress
 
 ENROLMENTS_PER_PAGE = 50
 MATCHING_PREVIEW = 20
@@ -99,7 +97,7 @@ def program_enrol(request: HttpRequest, pk: int) -> HttpResponse:
     form = EnrolMemberForm(request.POST, members=Member.objects.filter(region__in=regions))
     if form.is_valid():
         try:
-            services.enrollment_create(
+            member_services.enrollment_create(
                 program=program, member=form.member, enrolled_on=form.cleaned_data["enrolled_on"]
             )
         except ValidationError as error:
@@ -148,7 +146,7 @@ def _enrol_matching(program: AllianceProgram, form: EnrolMatchingForm) -> int | 
     Returns how many were enrolled, or None after adding the refusal to the form's errors.
     """
     try:
-        return services.enrollments_create(
+        return member_services.enrollments_create(
             program=program, members=list(form.matching_members()), enrolled_on=timezone.localdate()
         )
     except ValidationError as error:

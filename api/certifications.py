@@ -4,11 +4,11 @@ import django_filters
 from django.db.models import QuerySet
 from rest_framework import serializers
 
+from api.lists import ApiFilterSet, ProgramFilter, RegionFilter, ScopedListViewSet
+from api.members import enrolled_in
 from certifications.models import Certification, CertificationStatus, StandardCode
 from certifications.selectors import certifications_for_list
-from cooperative.api.lists import ApiFilterSet, ProgramFilter, RegionFilter, ScopedListViewSet
 from cooperative.models import Crop
-from members.api import enrolled_in
 
 
 class CertificationSerializer(serializers.ModelSerializer):

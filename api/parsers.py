@@ -4,7 +4,7 @@ DRF's parser answers 400 to malformed JSON, but JSON nested deeper than Python's
 RecursionError after about 1,000 levels of `[`) escaped as a 500, and a number beyond a float's range
 (1e309) was read as infinity. This one refuses both, and any nesting deeper than MAX_JSON_DEPTH, so that
 no view or serializer sees such data. The body's size is bounded before parsing: DRF reads a JSON body
-through request.body, which enforces DATA_UPLOAD_MAX_MEMORY_SIZE (answered 413 by cooperative.api.errors).
+through request.body, which enforces DATA_UPLOAD_MAX_MEMORY_SIZE (answered 413 by api.errors).
 
 It is settings.REST_FRAMEWORK["DEFAULT_PARSER_CLASSES"]'s JSON parser; a view that lists its parsers
 names this class (not rest_framework.parsers.JSONParser).

@@ -2,9 +2,9 @@
 
 from rest_framework.routers import SimpleRouter
 
-from certifications.api import CertificationViewSet
-from credit.api import LoanViewSet
-from members.api import FarmViewSet, FarmVisitViewSet, MemberViewSet
+from api.certifications import CertificationViewSet
+from api.credit import LoanViewSet
+from api.members import FarmViewSet, FarmVisitViewSet, MemberViewSet
 
 router = SimpleRouter()
 router.register("members", MemberViewSet, basename="api-member")

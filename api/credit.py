@@ -5,7 +5,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from rest_framework import serializers
 
-from cooperative.api.lists import ApiFilterSet, ProgramFilter, RegionFilter, ScopedListViewSet
+from api.lists import ApiFilterSet, ProgramFilter, RegionFilter, ScopedListViewSet
 from credit.models import Loan, LoanStatus
 from credit.selectors import loans_with_outstanding
 

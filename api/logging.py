@@ -5,7 +5,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from cooperative.api.permissions import request_token
+from api.permissions import request_token
 from cooperative.models import ApiRequestLog
 
 PATH_MAX_LENGTH = ApiRequestLog._meta.get_field("path").max_length

@@ -5,7 +5,7 @@
 - `?format=csv` / `?format=xlsx` (or the matching Accept header) answer the WHOLE filtered set, not one
   page, with the fields of the JSON rows: CSV streamed from `queryset.iterator()`, XLSX written by
   openpyxl's write-only workbook to a temporary file and sent as a file. Any other format: 400
-  (cooperative.api.negotiation).
+  (api.negotiation).
 - Filter fields shared by the endpoints: region (name or ubigeo code), program (code or id, in scope),
   `updated_since`. Unknown, malformed or empty values answer 400 naming the parameter (an empty value is
   not taken for "no filter": the schema says what a value must be, and leaving it out is the way to not
@@ -35,9 +35,9 @@ from rest_framework import exceptions, mixins, renderers, viewsets
 from rest_framework.request import Request
 from rest_framework.settings import api_settings
 
-from cooperative.api.schema import TEXT
-from cooperative.api.serializers import EMPTY_VALUE
-from cooperative.api.views import IdCursorPagination, ScopedApiMixin
+from api.schema import TEXT
+from api.serializers import EMPTY_VALUE
+from api.views import IdCursorPagination, ScopedApiMixin
 from cooperative.models import AllianceProgram, Region
 
 MAX_PAGE_SIZE = 500

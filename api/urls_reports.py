@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from cooperative.api import eudr, reports
+from api import eudr, reports
 
 urlpatterns = [
     path("eudr/geojson/", eudr.EudrGeoJsonView.as_view(), name="api-eudr-geojson"),

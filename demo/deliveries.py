@@ -1,6 +1,6 @@
-"""Demo deliveries for the demo cooperative (cooperative.demo), built through the deliveries services.
+"""Demo deliveries for the demo cooperative (demo.builders), built through the deliveries services.
 
-Not wired into `load_demo` yet (cooperative/demo.py belongs to the core): its loader should call
+Not wired into `load_demo` yet (demo/builders.py belongs to the core): its loader should call
 `seed_demo_deliveries(received_by=<the credit officer>, season_end=<a fixed date>)` after the members, farms
 and loans exist. Deterministic (a seeded random generator, dates fixed by `season_end`) and idempotent as a
 step: once any delivery exists it writes nothing, so a second run of the demo changes nothing.

@@ -48,12 +48,12 @@ from certifications.services import (
     certification_import_history,
 )
 from cooperative.models import AllianceProgram, CommunityProject, Partner, ProgramEnrollment, Region, StaffRole
-from cooperative.services import community_project_create, enrollment_create, staff_role_grant
+from cooperative.services import community_project_create, staff_role_grant
 from credit.models import CreditProduct, InputItem, InterestMethod, Loan, RepaymentMode
 from credit.selectors import loan_balance
 from credit.services import loan_approve, loan_create, loan_disburse, loan_repay
 from members.models import Farm, FarmVisit, Member
-from members.services import farm_create, member_create, visit_record
+from members.services import enrollment_create, farm_create, member_create, visit_record
 
 SEED = 2012
 DEMO_PASSWORD = "cafe-cacao-2026"
@@ -1159,7 +1159,7 @@ class DemoBuilder:
     def deliveries(self, users: dict) -> None:
         """Deliveries of the season up to the demo date, most settled with the loans deducted (through the
         deliveries and credit services, so the ledger and the statements show them)."""
-        from deliveries.demo import seed_demo_deliveries
+        from demo.deliveries import seed_demo_deliveries
 
         season_end = min(DEMO_DATE, timezone.localdate())
         recorded = seed_demo_deliveries(received_by=users[StaffRole.Role.CREDIT_OFFICER], season_end=season_end)

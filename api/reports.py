@@ -19,17 +19,17 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from api.logging import LoggedApiMixin
+from api.schema import TEXT
+from api.scope import PARTNER_VISIBLE_ENROLMENTS
+from api.serializers import SummaryParamsSerializer, SummarySerializer
+from api.views import ScopedApiMixin
 from certifications.models import StandardCode
-from cooperative.api.logging import LoggedApiMixin
-from cooperative.api.schema import TEXT
-from cooperative.api.scope import PARTNER_VISIBLE_ENROLMENTS
-from cooperative.api.serializers import SummaryParamsSerializer, SummarySerializer
-from cooperative.api.views import ScopedApiMixin
 from cooperative.figures_cache import VISITS, cached_figures
 from cooperative.models import AllianceProgram, Crop, ProgramEnrollment, Region
-from cooperative.selectors import ZERO, DashboardFigures, dashboard_figures, visits_by_purpose
 from members.eudr import EudrReadiness, eudr_readiness
 from members.models import Farm, Member
+from reporting.selectors import ZERO, DashboardFigures, dashboard_figures, visits_by_purpose
 
 # Standards reported as historical: UTZ merged into Rainforest Alliance (2018) and certifies nothing new.
 HISTORICAL_STANDARDS = {StandardCode.UTZ}
@@ -40,7 +40,7 @@ DEFAULT_PERIOD_DAYS = 30
 class BearerTokenScheme(OpenApiAuthenticationExtension):
     """Describes BearerTokenAuthentication in the schema as an HTTP bearer security scheme."""
 
-    target_class = "cooperative.api.authentication.BearerTokenAuthentication"
+    target_class = "api.authentication.BearerTokenAuthentication"
     name = "partnerToken"
 
     def get_security_definition(self, auto_schema):

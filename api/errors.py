@@ -3,7 +3,7 @@ HTML error pages.
 
 - api_exception_handler (settings.REST_FRAMEWORK["EXCEPTION_HANDLER"]): DRF's handler, plus 413 for a body
   over DATA_UPLOAD_MAX_MEMORY_SIZE (Django's RequestDataTooBig, which DRF leaves to Django's HTML 400), and
-  400 for JSON too deeply nested for a parser that is not cooperative.api.parsers.JSONParser.
+  400 for JSON too deeply nested for a parser that is not api.parsers.JSONParser.
 - bad_request, permission_denied, page_not_found, server_error (handler400... in cooperative.urls): for
   what happens outside a DRF view (an unknown route, an error raised by middleware, a crash), JSON under
   /api/ and Django's default views elsewhere (templates/403.html and 404.html; Django's built-in 400 and 500
@@ -20,7 +20,7 @@ from rest_framework import exceptions, parsers, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler, set_rollback
 
-from cooperative.api.parsers import too_deep_message
+from api.parsers import too_deep_message
 
 API_PREFIX = "/api/"
 

@@ -10,15 +10,9 @@ from django.utils.translation import gettext as _
 from certifications.reports import group_certificates_expiring, ics_coverage
 from cooperative.access import ALL_ROLES, ICS_READERS, has_role, role_required
 from cooperative.figures_cache import VISITS, cached_figures
-from cooperative.selectors import (
-    DashboardFigures,
-    dashboard_figures,
-    default_visits_period,
-    programs_in_scope,
-    regions_in_scope,
-    visits_by_purpose,
-)
+from cooperative.selectors import programs_in_scope, regions_in_scope
 from members.eudr import eudr_readiness, readiness_farms
+from reporting.selectors import DashboardFigures, dashboard_figures, default_visits_period, visits_by_purpose
 
 
 @role_required(ALL_ROLES)

@@ -15,9 +15,9 @@ from rest_framework import renderers, serializers
 from rest_framework.request import Request
 from rest_framework.views import APIView
 
-from cooperative.api.schema import TEXT
-from cooperative.api.serializers import QueryParamsSerializer
-from cooperative.api.views import ScopedApiMixin
+from api.schema import TEXT
+from api.serializers import QueryParamsSerializer
+from api.views import ScopedApiMixin
 from cooperative.models import AllianceProgram, Region
 from members import eudr
 

@@ -5,7 +5,7 @@ from rest_framework.request import Request
 from rest_framework.settings import api_settings
 from rest_framework.throttling import SimpleRateThrottle
 
-from cooperative.api.permissions import request_token
+from api.permissions import request_token
 
 
 class ApiClientRateThrottle(SimpleRateThrottle):

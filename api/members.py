@@ -15,10 +15,10 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
 
+from api.lists import ApiFilterSet, ProgramFilter, RegionFilter, ScopedListViewSet
+from api.parsers import JSONParser
+from api.scope import PARTNER_VISIBLE_ENROLMENTS
 from cooperative.access import VISIT_RECORDERS, has_role
-from cooperative.api.lists import ApiFilterSet, ProgramFilter, RegionFilter, ScopedListViewSet
-from cooperative.api.parsers import JSONParser
-from cooperative.api.scope import PARTNER_VISIBLE_ENROLMENTS
 from cooperative.models import AllianceProgram, Crop, ProgramEnrollment
 from cooperative.selectors import regions_in_scope
 from members.models import MAX_VISIT_PHOTOS, Farm, FarmVisit, Member, Pest, Practice

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from cooperative.demo import DemoBuilder
+from demo.builders import DemoBuilder
 
 
 class Command(BaseCommand):
