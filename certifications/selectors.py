@@ -137,5 +137,3 @@ def current_certifications(queryset: QuerySet[Certification] | None = None) -> Q
     return _with_last_event_key(queryset).filter(
         Q(status__in=OPEN_STATUSES) | (~Exists(open_sibling) & ~Exists(later_closed_sibling))
     )
-
-

@@ -50,4 +50,3 @@ def programs_in_scope(regions: QuerySet[Region]) -> QuerySet[AllianceProgram]:
     """Programs covering at least one of `regions` (lazy; no duplicates, no DISTINCT needed)."""
     overlap = AllianceProgram.regions.through.objects.filter(allianceprogram=OuterRef("pk"), region__in=regions)
     return AllianceProgram.objects.filter(Exists(overlap))
-

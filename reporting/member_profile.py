@@ -99,5 +99,3 @@ def member_profile(*, member: Member, recent_visits: int = RECENT_VISITS) -> Mem
     return MemberProfile(
         member=member, farms=farms, loans=loan_summaries, recent_visits=visits, enrollments=enrollments
     )
-
-

@@ -124,5 +124,3 @@ def program_progress(
         )
         for program in program_list
     ]
-
-
