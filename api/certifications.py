@@ -7,7 +7,7 @@ from rest_framework import serializers
 from api.lists import ApiFilterSet, ProgramFilter, RegionFilter, ScopedListViewSet
 from api.members import enrolled_in
 from certifications.models import Certification, CertificationStatus, StandardCode
-from certifications.selectors import certifications_for_list
+from certifications.selectors.certifications import certifications_for_list
 from cooperative.models import Crop
 
 

@@ -7,7 +7,7 @@ from rest_framework import serializers
 
 from api.lists import ApiFilterSet, ProgramFilter, RegionFilter, ScopedListViewSet
 from credit.models import Loan, LoanStatus
-from credit.selectors import loans_with_outstanding
+from credit.selectors import days_past_due_on_record, loans_with_outstanding
 
 MONEY = {"max_digits": 14, "decimal_places": 2}
 
@@ -48,9 +48,7 @@ class LoanSerializer(serializers.ModelSerializer):
     def get_days_past_due(self, loan: Loan) -> int:
         """Days the oldest instalment (with the fees and penalties owed with it) is overdue beyond the
         arrears tolerance, today (0 if none): from Loan.oldest_unpaid_due_on, kept by the credit services."""
-        if loan.status != LoanStatus.ACTIVE or loan.oldest_unpaid_due_on is None:
-            return 0
-        return max((timezone.localdate() - loan.oldest_unpaid_due_on).days, 0)
+        return days_past_due_on_record(loan, timezone.localdate())
 
 
 class LoanFilterSet(ApiFilterSet):

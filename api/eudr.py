@@ -1,4 +1,5 @@
-"""GET /api/v1/eudr/geojson/: the EUDR geolocation file of the client's farms (members.eudr).
+"""GET /api/v1/eudr/geojson/: the EUDR geolocation file of the client's farms (deliveries.eudr selects them,
+members.eudr.geojson writes the file).
 
 Partners (Bearer token) get the farms of their programs' members, staff (session) those of their regions,
 as ApiScope decides. The same selection as the staff export page, as query parameters; a bad one answers
@@ -19,13 +20,14 @@ from api.schema import TEXT
 from api.serializers import QueryParamsSerializer
 from api.views import ScopedApiMixin
 from cooperative.models import AllianceProgram, Region
-from members import eudr
+from deliveries.eudr import EudrSelection, eudr_export_build, parse_farm_ids
+from members.eudr.geojson import GEOJSON_CONTENT_TYPE, ZIP_CONTENT_TYPE
 
 
 class GeoJSONRenderer(renderers.BaseRenderer):
     """Lets a client ask for `Accept: application/geo+json` (the view answers with the file itself)."""
 
-    media_type = eudr.GEOJSON_CONTENT_TYPE
+    media_type = GEOJSON_CONTENT_TYPE
     format = "geojson"
     charset = None
     render_style = "binary"
@@ -35,7 +37,7 @@ class GeoJSONRenderer(renderers.BaseRenderer):
 
 
 class ZipRenderer(GeoJSONRenderer):
-    media_type = eudr.ZIP_CONTENT_TYPE
+    media_type = ZIP_CONTENT_TYPE
     format = "zip"
 
 
@@ -51,7 +53,7 @@ class EudrParamsSerializer(QueryParamsSerializer):
 
     def validate_farms(self, value: str) -> tuple[int, ...]:
         try:
-            return eudr.parse_farm_ids(value)
+            return parse_farm_ids(value)
         except ValueError as exc:
             raise serializers.ValidationError(str(exc)) from None
 
@@ -72,10 +74,10 @@ class EudrParamsSerializer(QueryParamsSerializer):
         OpenApiParameter("producer_name", OpenApiTypes.BOOL, description="ProducerName where the member consents."),
     ],
     responses={
-        (200, eudr.GEOJSON_CONTENT_TYPE): OpenApiResponse(
+        (200, GEOJSON_CONTENT_TYPE): OpenApiResponse(
             OpenApiTypes.OBJECT, description="A GeoJSON FeatureCollection (RFC 7946), one Feature per plot."
         ),
-        (200, eudr.ZIP_CONTENT_TYPE): OpenApiResponse(
+        (200, ZIP_CONTENT_TYPE): OpenApiResponse(
             OpenApiTypes.BINARY, description="Several FeatureCollections of at most 25 MB each, zipped."
         ),
     },
@@ -111,14 +113,14 @@ class EudrGeoJsonView(ScopedApiMixin, APIView):
                 raise serializers.ValidationError(
                     {"farms": [_("Unknown farms, or outside your scope: %(ids)s") % {"ids": ", ".join(unknown[:20])}]}
                 )
-        selection = eudr.EudrSelection(
+        selection = EudrSelection(
             program=self._program(data["program"]) if "program" in data else None,
             region=self._region(data["region"]) if "region" in data else None,
             farm_ids=farm_ids,
             delivered_from=data.get("delivered_from"),
             delivered_to=data.get("delivered_to"),
         )
-        export = eudr.eudr_export_build(farms_queryset=farms, selection=selection, producer_name=data["producer_name"])
+        export = eudr_export_build(farms_queryset=farms, selection=selection, producer_name=data["producer_name"])
         return FileResponse(export.file, as_attachment=True, filename=export.filename, content_type=export.content_type)
 
     def _program(self, value: str) -> AllianceProgram:

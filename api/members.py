@@ -17,10 +17,9 @@ from rest_framework.settings import api_settings
 
 from api.lists import ApiFilterSet, ProgramFilter, RegionFilter, ScopedListViewSet
 from api.parsers import JSONParser
-from api.scope import PARTNER_VISIBLE_ENROLMENTS
 from cooperative.access import VISIT_RECORDERS, has_role
 from cooperative.models import AllianceProgram, Crop, ProgramEnrollment
-from cooperative.selectors import regions_in_scope
+from members.field_selectors import field_farm
 from members.models import MAX_VISIT_PHOTOS, Farm, FarmVisit, Member, Pest, Practice
 from members.services import VisitOutcome, visit_record
 
@@ -36,10 +35,8 @@ def _scope(serializer: serializers.Serializer):
 def enrolled_in(program: AllianceProgram, member_path: str = "") -> Exists:
     """Rows whose member (at `member_path`, e.g. "farm__member"; "" for a member) has an active or
     completed enrolment in `program`."""
-    enrolled = ProgramEnrollment.objects.filter(
-        member=OuterRef(member_path or "pk"),
-        program=program,
-        status__in=PARTNER_VISIBLE_ENROLMENTS,
+    enrolled = ProgramEnrollment.objects.visible_to_partners().filter(
+        member=OuterRef(member_path or "pk"), program=program
     )
     return Exists(enrolled)
 
@@ -113,9 +110,11 @@ class MemberViewSet(ScopedListViewSet):
     export_basename = "members"
 
     def get_queryset(self) -> QuerySet[Member]:
-        enrolments = ProgramEnrollment.objects.filter(
-            program__in=self.scope.programs(), status__in=PARTNER_VISIBLE_ENROLMENTS
-        ).select_related("program")
+        enrolments = (
+            ProgramEnrollment.objects.visible_to_partners()
+            .filter(program__in=self.scope.programs())
+            .select_related("program")
+        )
         return (
             self.scope.members()
             .select_related("region")
@@ -369,7 +368,10 @@ class FarmVisitViewSet(ScopedListViewSet):
             raise exceptions.ValidationError(
                 {"photos": [_("At most %(max)d photos per visit.") % {"max": MAX_VISIT_PHOTOS}]}
             )
-        farm = self._farm_in_scope(values.pop("farm"))
+        farm_id = values.pop("farm")
+        farm = field_farm(user=request.user, pk=farm_id)
+        if farm is None:
+            raise exceptions.NotFound(_("There is no farm %(farm)s in your regions.") % {"farm": farm_id})
         try:
             result = visit_record(
                 farm=farm, technician=request.user, pests=values.pop("pests", {}), photos=photos, **values
@@ -407,13 +409,6 @@ class FarmVisitViewSet(ScopedListViewSet):
                 {api_settings.NON_FIELD_ERRORS_KEY: [_("Send the visit as a JSON object.")]}
             )
         return request.data
-
-    def _farm_in_scope(self, pk: int) -> Farm:
-        regions = regions_in_scope(self.request.user, VISIT_RECORDERS)
-        farm = Farm.objects.filter(pk=pk, member__region__in=regions).select_related("member").first()
-        if farm is None:
-            raise exceptions.NotFound(_("There is no farm %(farm)s in your regions.") % {"farm": pk})
-        return farm
 
     def _representation(self, visit: FarmVisit) -> dict | None:
         """The stored visit as the list shows it, read through the user's scope (one query for the visit,

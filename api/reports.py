@@ -1,6 +1,6 @@
 """reports/summary/: the dashboard's figures for the client's population, and the OpenAPI schema views.
 
-The summary reuses cooperative.selectors.dashboard_figures, so a partner's report and a manager's
+The summary reuses reporting.selectors.dashboard_figures, so a partner's report and a manager's
 dashboard count the same way; only the population differs (ApiScope.members(), narrowed by filters).
 """
 
@@ -21,13 +21,12 @@ from rest_framework.views import APIView
 
 from api.logging import LoggedApiMixin
 from api.schema import TEXT
-from api.scope import PARTNER_VISIBLE_ENROLMENTS
 from api.serializers import SummaryParamsSerializer, SummarySerializer
 from api.views import ScopedApiMixin
 from certifications.models import StandardCode
 from cooperative.figures_cache import VISITS, cached_figures
 from cooperative.models import AllianceProgram, Crop, ProgramEnrollment, Region
-from members.eudr import EudrReadiness, eudr_readiness
+from members.eudr.readiness import EudrReadiness, eudr_readiness
 from members.models import Farm, Member
 from reporting.selectors import ZERO, DashboardFigures, dashboard_figures, visits_by_purpose
 
@@ -62,7 +61,7 @@ class DocsView(LoggedApiMixin, SpectacularSwaggerSplitView):
     template takes the page's styles from a static file: the Content-Security-Policy allows neither inline.
     """
 
-    template_name = "cooperative/api_docs.html"
+    template_name = "api/docs.html"
 
 
 @extend_schema(
@@ -79,7 +78,7 @@ class SummaryView(ScopedApiMixin, APIView):
     """Members, farms, certifications, credit and visits of the client's members, narrowed by the filters.
 
     The period (`from`, `to`) bounds the visits; the other figures are the records' current state.
-    `eudr` is the EUDR readiness of the active farms of the same members (members.eudr.eudr_readiness).
+    `eudr` is the EUDR readiness of the active farms of the same members (members.eudr.readiness.eudr_readiness).
     Bad parameters answer 400 naming the parameter. Cost: dashboard_figures without the dashboard's own
     figures (6 queries) and eudr_readiness (2), plus one for a `program` or `region` filter each and one
     for the data version (a staff user: one more for the regions), besides authentication and the request
@@ -110,9 +109,7 @@ class SummaryView(ScopedApiMixin, APIView):
         if "program" in filters:
             program = self._program(filters["program"])
             key["program"] = program.pk
-            enrolled = ProgramEnrollment.objects.filter(
-                member=OuterRef("pk"), program=program, status__in=PARTNER_VISIBLE_ENROLMENTS
-            )
+            enrolled = ProgramEnrollment.objects.visible_to_partners().filter(member=OuterRef("pk"), program=program)
             members = members.filter(Exists(enrolled))
         if "region" in filters:
             region = self._region(filters["region"], regions)

@@ -1,7 +1,8 @@
 """What an API client may see: the one place where the API's querysets are scoped.
 
 - A partner token sees the programs its partner runs and, through them, the members enrolled in them
-  (enrolment active or completed; withdrawn members drop out) and those members' farms, whatever their
+  (enrolment active or completed, cooperative.models.PARTNER_VISIBLE_ENROLMENTS; withdrawing a member
+  withdraws their active enrolments, so they drop out) and those members' farms, whatever their
   region. Personal data only for members who consented to share with partners.
 - A staff session sees what its roles' regions cover (as on the staff pages): programs touching those
   regions, members of those regions and their farms, with personal data.
@@ -25,9 +26,6 @@ from cooperative.models import AllianceProgram, Partner, ProgramEnrollment, Regi
 from cooperative.selectors import programs_in_scope, regions_in_scope
 from credit.models import Loan
 from members.models import Farm, FarmVisit, Member
-
-# Enrolment statuses through which a partner sees a member.
-PARTNER_VISIBLE_ENROLMENTS = (ProgramEnrollment.Status.ACTIVE, ProgramEnrollment.Status.COMPLETED)
 
 
 @dataclass(frozen=True)
@@ -67,8 +65,8 @@ class ApiScope:
 
     def members(self) -> QuerySet[Member]:
         if self.partner is not None:
-            enrolled = ProgramEnrollment.objects.filter(
-                member=OuterRef("pk"), program_id__in=self.partner_program_ids, status__in=PARTNER_VISIBLE_ENROLMENTS
+            enrolled = ProgramEnrollment.objects.visible_to_partners().filter(
+                member=OuterRef("pk"), program_id__in=self.partner_program_ids
             )
             return Member.objects.filter(Exists(enrolled))
         return Member.objects.filter(region__in=self._regions())

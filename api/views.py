@@ -72,7 +72,7 @@ class ProgramViewSet(ScopedApiMixin, viewsets.ReadOnlyModelViewSet):
     @extend_schema(responses=ProgramProgressSerializer)
     @action(detail=True, pagination_class=None)
     def progress(self, request: Request, pk: str) -> Response:
-        """Targets against the records (cooperative.selectors.program_progress), within the client's scope.
+        """Targets against the records (reporting.programs.program_progress), within the client's scope.
 
         A partner sees its whole program; a staff user the part of it in their regions (the targets stay
         the program's own). Out of scope: 404. Cost: 6 queries (see program_progress), kept in the figures

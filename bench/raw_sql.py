@@ -23,7 +23,7 @@ from typing import Any
 
 from django.db import connection
 
-from members.eudr import EudrReadiness
+from members.eudr.readiness import EudrReadiness
 from reporting.selectors import (
     EXPIRING_LISTED,
     EXPIRING_WITHIN_DAYS,
@@ -201,6 +201,8 @@ def _credit(cursor, scope: Scope, *, as_of: datetime.date) -> Figures:
     arrears tolerance (Loan.oldest_unpaid_due_on, kept by the credit services) fell due more than 30 days
     before as_of. One statement; PAR30 is divided here.
     """
+    # Late mirrors credit.selectors.is_past_due_q (used by reporting.selectors._credit_figures), written out
+    # rather than called: this SQL times the database work alone and checks the ORM's numbers independently.
     params: dict[str, Any] = {"overdue_before": as_of - datetime.timedelta(days=OVERDUE_DAYS)}
     cursor.execute(
         f"""
@@ -324,7 +326,7 @@ def _eudr(cursor, scope: Scope) -> Figures:
     return figures
 
 
-# -- the dashboard's figures (cooperative.selectors.dashboard_figures and members.eudr.eudr_readiness) -------
+# -- the dashboard's figures (reporting.selectors.dashboard_figures and members.eudr.readiness.eudr_readiness) -------
 
 
 def dashboard_figures(scope: Scope, *, as_of: datetime.date) -> Figures:
@@ -363,7 +365,7 @@ def _expiring(cursor, scope: Scope, *, as_of: datetime.date) -> Figures:
 
 
 def _program_progress(cursor, scope: Scope, *, as_of: datetime.date, program_id: int | None = None) -> Figures:
-    """Per program of the scope (cooperative.selectors.program_progress): members with an active enrolment
+    """Per program of the scope (reporting.programs.program_progress): members with an active enrolment
     who have not withdrawn, those of them with an active farm certified (still valid on as_of) under one
     of the program's standards, and the beneficiaries of its community projects; [enrolled, certified,
     project beneficiaries] by program code. Members and projects count in the scope's regions only."""
@@ -459,7 +461,7 @@ def figures_of_summary(report: Mapping[str, Any]) -> Figures:
 
 
 def figures_of_dashboard(figures: DashboardFigures, readiness: EudrReadiness) -> Figures:
-    """cooperative.selectors.DashboardFigures and members.eudr.EudrReadiness (what the dashboard view
+    """reporting.selectors.DashboardFigures and members.eudr.readiness.EudrReadiness (what the dashboard view
     computes) in the shape of dashboard_figures."""
     return {
         "members_by_region": {row.region: row.members for row in figures.members_by_region},
@@ -517,7 +519,7 @@ def cents(value: Any) -> Decimal:
 
 
 def ratio(part: Decimal, whole: Decimal) -> Decimal:
-    """part / whole with 4 places, ROUND_HALF_UP; 0 without a whole (as credit.selectors._ratio)."""
+    """part / whole with 4 places, ROUND_HALF_UP; 0 without a whole (as credit.selectors.par_ratio)."""
     if whole <= 0:
         return Decimal("0.0000")
     return (part / whole).quantize(RATIO_PLACES, rounding=ROUND_HALF_UP)

@@ -3,7 +3,6 @@ from django.contrib import admin
 from django.core.exceptions import NON_FIELD_ERRORS
 from django.utils.translation import gettext_lazy as _
 
-from certifications.committee import group_certificate_errors
 from certifications.models import (
     CafeVerification,
     Certification,
@@ -18,7 +17,8 @@ from certifications.models import (
     Sanction,
     Standard,
 )
-from certifications.selectors import certifications_for_list
+from certifications.selectors.certifications import certifications_for_list
+from certifications.services.group_certificates import group_certificate_errors
 from cooperative.admin_base import AuditedAdmin, RoleScopedAdmin, ScopedInline
 from cooperative.models import Crop
 
@@ -276,8 +276,8 @@ SANCTION_FIELDS = (
 
 @admin.register(Sanction)
 class SanctionAdmin(ReadOnlyAdminMixin, AuditedAdmin):
-    """Sanctions are imposed and lifted only through certifications.committee (the status change is an
-    event), from the committee's pages."""
+    """Sanctions are imposed and lifted only through certifications.services.sanctions (the status change is
+    an event), from the committee's pages."""
 
     region_path = "certification__farm__member__region"
     list_display = ("certification", "kind", "starts_on", "ends_on", "decided_by")
@@ -304,7 +304,7 @@ CAFE_FIELDS = (
 
 @admin.register(CafeVerification)
 class CafeVerificationAdmin(ReadOnlyAdminMixin, AuditedAdmin):
-    """Recorded through certifications.committee.cafe_verification_record, which computes the tier."""
+    """Recorded through certifications.services.cafe.cafe_verification_record, which computes the tier."""
 
     region_path = "certification__farm__member__region"
     list_display = ("certification", "verified_on", "verifier", "social_percent", "environmental_percent", "tier")
@@ -317,7 +317,8 @@ class CafeVerificationAdmin(ReadOnlyAdminMixin, AuditedAdmin):
 
 
 class GroupCertificateAdminForm(forms.ModelForm):
-    """The rules of certifications.committee (UTZ accepts nothing new, crops, dates) on the admin's form."""
+    """The rules of certifications.services.group_certificates (UTZ accepts nothing new, crops, dates) on the
+    admin's form."""
 
     crops = forms.MultipleChoiceField(
         label=_("Crops covered"), choices=Crop.choices, widget=forms.CheckboxSelectMultiple, required=False

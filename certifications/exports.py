@@ -2,7 +2,7 @@
 standard, its last internal inspection, open non-conformities, sanctions in force and C.A.F.E. tier.
 
 What an external auditor asks the Internal Control System for first. Built like the members export
-(members/exports.py): a write-only workbook, rows read in chunks (certifications.reports.audit_pack_farms),
+(members/exports.py): a write-only workbook, rows read in chunks (certifications.selectors.reports.audit_pack_farms),
 every text cell written as text so nothing a member typed can run as a formula. Labels and headers are
 resolved before the rows are read, in the language of the request.
 """
@@ -23,7 +23,7 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 
 from certifications.models import CafeTier, CertificationStatus, ConversionStage, Sanction, Standard, StandardCode
-from certifications.reports import audit_pack_farms, audit_pack_standards, current_by_standard
+from certifications.selectors.reports import audit_pack_farms, audit_pack_standards, current_by_standard
 from cooperative.models import Crop, Region
 from members.models import Farm
 

@@ -8,7 +8,7 @@ writes all day long, and FIGURES, every other domain table; so a synchronised vi
 counts only. Cached figures are keyed by their topic's version, so the first request after a commit
 computes them again, in every process. The bump runs after the commit, so figures computed while a
 change is still uncommitted are stored under the old version and never served once the change is visible.
-Writes that bypass Django's connection (PostgreSQL COPY in bench.seed) call `bump_data_version` themselves.
+Writes that bypass Django's connection (PostgreSQL COPY in bench.seeding) call `bump_data_version` themselves.
 
 The cache is the `figures` alias of CACHES (a local memory cache per process by default; the tests use a
 dummy cache, so each test computes its figures).

@@ -1,4 +1,5 @@
-"""Forms of the core domain's staff pages: enrolling members in a program, adding a community project.
+"""Forms of the ground's staff pages (a community project of a program, a partner's API token) and the helpers
+every app's forms use (DateInput, add_service_errors).
 
 Forms check input and find the records it names within the user's regions; the services do the writing and
 enforce the domain's rules, and `add_service_errors` puts their messages under the field that caused them.
@@ -9,7 +10,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from cooperative.models import AllianceProgram, Region
+from cooperative.models import AllianceProgram, Partner, Region
 
 
 class DateInput(forms.DateInput):
@@ -49,3 +50,12 @@ class CommunityProjectForm(forms.Form):
     def __init__(self, *args, program: AllianceProgram, regions: QuerySet[Region], **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.fields["region"].queryset = program.regions.filter(pk__in=regions).order_by("name")
+
+
+class ApiTokenForm(forms.Form):
+    partner = forms.ModelChoiceField(label=_("Partner"), queryset=Partner.objects.order_by("name"))
+    name = forms.CharField(
+        label=_("Name"),
+        max_length=100,
+        help_text=_("What the token is for, e.g. “Power BI”."),
+    )

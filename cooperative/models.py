@@ -206,6 +206,12 @@ class AllianceProgram(TimeStampedModel):
             raise ValidationError({"ends_on": _("The end date cannot be before the start date.")})
 
 
+class ProgramEnrollmentQuerySet(models.QuerySet):
+    def visible_to_partners(self) -> "ProgramEnrollmentQuerySet":
+        """The enrolments through which a partner sees the member (PARTNER_VISIBLE_ENROLMENTS)."""
+        return self.filter(status__in=PARTNER_VISIBLE_ENROLMENTS)
+
+
 class ProgramEnrollment(TimeStampedModel):
     class Status(models.TextChoices):
         ACTIVE = "active", _("Active")
@@ -221,6 +227,8 @@ class ProgramEnrollment(TimeStampedModel):
     enrolled_on = models.DateField(_("enrolled on"))
     status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.ACTIVE)
     history = HistoricalRecords()
+
+    objects = ProgramEnrollmentQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("program enrolment")
@@ -243,6 +251,11 @@ class ProgramEnrollment(TimeStampedModel):
             program = self.program
             if self.enrolled_on < program.starts_on or (program.ends_on and self.enrolled_on > program.ends_on):
                 raise ValidationError({"enrolled_on": _("The enrolment date must fall within the program dates.")})
+
+
+# Enrolment statuses through which a partner sees a member: active or completed. A partner keeps seeing the
+# members who completed its program; a withdrawn enrolment no longer shows the member.
+PARTNER_VISIBLE_ENROLMENTS = (ProgramEnrollment.Status.ACTIVE, ProgramEnrollment.Status.COMPLETED)
 
 
 class CommunityProject(TimeStampedModel):

@@ -1,5 +1,6 @@
-"""Reads of the ground: the regions a staff user's roles cover, the technicians covering regions and the
-programs overlapping them. Lazy querysets, usable as subqueries.
+"""Reads of the ground: the regions a staff user's roles cover, the technicians covering regions, the
+programs overlapping them and their community projects, and the partner API tokens. Lazy querysets, usable
+as subqueries.
 """
 
 from collections.abc import Iterable
@@ -13,7 +14,7 @@ from django.db.models import (
     QuerySet,
 )
 
-from cooperative.models import AllianceProgram, Region, StaffRole
+from cooperative.models import AllianceProgram, ApiToken, CommunityProject, Region, StaffRole
 
 
 def regions_in_scope(user: AbstractBaseUser, roles: str | Iterable[str] | None = None) -> QuerySet[Region]:
@@ -34,6 +35,11 @@ def regions_in_scope(user: AbstractBaseUser, roles: str | Iterable[str] | None =
     return Region.objects.filter(staff_roles__in=grants).distinct()
 
 
+def region_in_scope(user: AbstractBaseUser, roles: str | Iterable[str] | None, region_id: int) -> bool:
+    """Whether the user's roles (as for regions_in_scope) cover the region. Two queries at most."""
+    return regions_in_scope(user, roles).filter(pk=region_id).exists()
+
+
 def technicians_covering(regions: QuerySet[Region]) -> QuerySet[AbstractBaseUser]:
     """Users holding the technician role for one of `regions` (or for all regions), by name. Lazy: one
     query when read, `regions` staying a subquery."""
@@ -50,3 +56,19 @@ def programs_in_scope(regions: QuerySet[Region]) -> QuerySet[AllianceProgram]:
     """Programs covering at least one of `regions` (lazy; no duplicates, no DISTINCT needed)."""
     overlap = AllianceProgram.regions.through.objects.filter(allianceprogram=OuterRef("pk"), region__in=regions)
     return AllianceProgram.objects.filter(Exists(overlap))
+
+
+def program_community_projects(program: AllianceProgram, *, regions: QuerySet[Region]) -> QuerySet[CommunityProject]:
+    """The program's community projects in `regions`, region joined. One query (lazy)."""
+    return program.community_projects.filter(region__in=regions).select_related("region")
+
+
+def api_tokens() -> QuerySet[ApiToken]:
+    """Every partner API token, newest first, partner and the users who created and revoked it joined: one
+    query, whatever the number of tokens."""
+    return ApiToken.objects.select_related("partner", "created_by", "revoked_by").order_by("-created_at", "-id")
+
+
+def api_tokens_with_partner() -> QuerySet[ApiToken]:
+    """Every partner API token with its partner joined (the revoke page names it). Lazy."""
+    return ApiToken.objects.select_related("partner")

@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from cooperative.admin_base import AuditedAdmin, RoleScopedAdmin, ScopedInline
 from credit import selectors
 from credit.models import CreditProduct, InputItem, Instalment, Loan, LoanCharge, LoanLine, LoanTransaction
-from credit.services import TERM_FIELDS
+from credit.services.applications import TERM_FIELDS
 
 
 class ReadOnlyMixin:

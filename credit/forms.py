@@ -1,4 +1,5 @@
-"""Forms of the credit pages: the input catalogue, credit products, loan applications and the loan actions.
+"""Forms of the credit pages: the input catalogue, credit products, loan applications, the loan actions and the
+portfolio report's date and grouping.
 
 The catalogue and product forms are plain model forms: Django's model validation (field validators,
 `clean()`, the named constraints) puts each rule under its input. The loan forms only collect input: the
@@ -6,6 +7,7 @@ view passes the cleaned values to credit.services, which validates against the l
 ValidationError is shown with add_service_errors (members.forms).
 """
 
+import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -18,7 +20,8 @@ from django.utils.translation import gettext_lazy as _
 
 from cooperative.models import AllianceProgram
 from credit.models import CreditProduct, InputItem, TransactionKind
-from credit.services import HISTORY_REASON_LENGTH
+from credit.selectors import GROUP_BY_PRODUCT, GROUP_BY_PROGRAM, GROUP_BY_REGION
+from credit.services.ledger import HISTORY_REASON_LENGTH
 from members.forms import DateInput
 from members.models import Member
 
@@ -289,3 +292,34 @@ class WriteOffForm(forms.Form):
         _("I confirm the write-off of everything still owed on this loan."),
         _("Tick the box to confirm the write-off."),
     )
+
+
+# --- Portfolio report ---------------------------------------------------------------------------------------
+
+GROUP_BY_CHOICES = [
+    (GROUP_BY_REGION, _("Region")),
+    (GROUP_BY_PROGRAM, _("Program")),
+    (GROUP_BY_PRODUCT, _("Credit product")),
+]
+
+
+class PortfolioForm(forms.Form):
+    """The portfolio report's date and grouping (a GET form: it only reads)."""
+
+    as_of = forms.DateField(
+        label=_("As of"),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        help_text=_("Balances and days past due on this date, from the transactions recorded up to it."),
+    )
+    group_by = forms.ChoiceField(label=_("Group by"), choices=GROUP_BY_CHOICES)
+
+    @classmethod
+    def from_query(cls, query, today: datetime.date) -> "PortfolioForm":
+        """The form bound to the query string, today and by region where a field is missing or empty (so the
+        page opens on today's report)."""
+        return cls(
+            {
+                "as_of": query.get("as_of") or today.isoformat(),
+                "group_by": query.get("group_by") or GROUP_BY_REGION,
+            }
+        )

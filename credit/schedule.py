@@ -376,24 +376,24 @@ def split_payment(allocation: Sequence[InstalmentPaid], amount: Decimal, order: 
 
 
 def oldest_unpaid_due_on(allocation: Iterable[InstalmentPaid], *, tolerance: Decimal) -> datetime.date | None:
-    """The due date of the oldest row still unpaid beyond `tolerance` (None when every row is paid):
-    days_past_due on a date is that date minus this one, when it is earlier."""
+    """The due date of the oldest row still unpaid beyond `tolerance` (None when every row is paid): a row
+    counts as unpaid when what is left of it (principal, interest and the charges owed with it) exceeds the
+    arrears tolerance. `allocation` is in due order, as allocate_paid returns it."""
     for paid in allocation:
         if paid.total_unpaid > tolerance:
             return paid.instalment.due_on
     return None
 
 
-def days_past_due(allocation: Iterable[InstalmentPaid], *, tolerance: Decimal, as_of: datetime.date) -> int:
-    """Days between `as_of` and the due date of the oldest row still unpaid beyond `tolerance`.
+def days_since_due(oldest_unpaid_due_on: datetime.date | None, as_of: datetime.date) -> int:
+    """Days past due on `as_of` of a loan whose oldest unpaid row fell due on `oldest_unpaid_due_on` (None:
+    nothing unpaid): `as_of` minus that date, 0 when it is not earlier (a row due on `as_of` is not yet late)."""
+    if oldest_unpaid_due_on is None:
+        return 0
+    return max((as_of - oldest_unpaid_due_on).days, 0)
 
-    A row counts as unpaid when what is left of it (principal, interest and the charges owed with it)
-    exceeds the arrears tolerance; one due on `as_of` itself is not yet past due. 0 when nothing is overdue.
-    """
-    for paid in allocation:
-        due_on = paid.instalment.due_on
-        if due_on >= as_of:
-            return 0
-        if paid.total_unpaid > tolerance:
-            return (as_of - due_on).days
-    return 0
+
+def days_past_due(allocation: Iterable[InstalmentPaid], *, tolerance: Decimal, as_of: datetime.date) -> int:
+    """Days between `as_of` and the due date of the oldest row still unpaid beyond `tolerance` (see
+    oldest_unpaid_due_on and days_since_due); 0 when nothing is overdue."""
+    return days_since_due(oldest_unpaid_due_on(allocation, tolerance=tolerance), as_of)

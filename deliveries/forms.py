@@ -86,7 +86,7 @@ class DeliveryForm(ServiceModelForm):
         self.fields["product_state"].choices = [("", "---------")] + [
             (Crop(crop).label, [(state, labels[state]) for state in states]) for crop, states in STATES_BY_CROP.items()
         ]
-        # The live conversion (deliveries/delivery_form.js) reads each unit's kilograms from here.
+        # The live conversion (static/js/delivery_form.js) reads each unit's kilograms from here.
         self.fields["unit"].widget.attrs["data-unit-kg"] = ",".join(f"{unit}:{kg}" for unit, kg in UNIT_KG.items())
 
     def quantity_kg(self) -> Decimal | None:

@@ -94,6 +94,11 @@ def member_for_delivery(*, user: AbstractBaseUser, lookup: str) -> Member | None
     )
 
 
+def farms_for_delivery(member: Member) -> QuerySet[Farm]:
+    """The member's active farms by name: those a delivery can come from (lazy)."""
+    return Farm.objects.filter(member=member, status=Farm.Status.ACTIVE).order_by("name")
+
+
 # -- settlement ----------------------------------------------------------------------------------------------
 
 

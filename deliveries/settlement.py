@@ -1,6 +1,6 @@
 """What a settlement deducts from a delivery payment. Pure functions, no queries.
 
-The preview page (deliveries.selectors.settlement_preview) and the settlement itself
+The preview page (deliveries.selectors.settlement_plan) and the settlement itself
 (deliveries.services.delivery_settle) both call plan_settlement, so what the preview shows is what is paid.
 
 The credit cap, when a member owes several loans (of products with different caps):

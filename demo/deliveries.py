@@ -1,8 +1,7 @@
-"""Demo deliveries for the demo cooperative (demo.builders), built through the deliveries services.
+"""The season's deliveries of the demo cooperative, recorded and settled through the deliveries services.
 
-Not wired into `load_demo` yet (demo/builders.py belongs to the core): its loader should call
-`seed_demo_deliveries(received_by=<the credit officer>, season_end=<a fixed date>)` after the members, farms
-and loans exist. Deterministic (a seeded random generator, dates fixed by `season_end`) and idempotent as a
+`build_deliveries` is load_demo's step, after the members, farms and loans exist; `seed_demo_deliveries`
+does the work. Deterministic (a seeded random generator, dates fixed by `season_end`) and idempotent as a
 step: once any delivery exists it writes nothing, so a second run of the demo changes nothing.
 """
 
@@ -12,10 +11,13 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
+from django.utils import timezone
 
-from cooperative.models import Crop
+from cooperative.models import Crop, StaffRole
 from deliveries.models import ESTIMATE_STATE, DeductionKind, Delivery, ProductState
 from deliveries.services import delivery_record, delivery_settle
+from demo.constants import DEMO_DATE
+from demo.context import Demo
 from members.models import Farm, Member
 
 SEED = 2026
@@ -90,3 +92,11 @@ def seed_demo_deliveries(
                     settled_by=received_by,
                 )
     return recorded
+
+
+def build_deliveries(demo: Demo, users: dict) -> None:
+    """Deliveries of the season up to the demo date, most settled with the loans deducted (through the
+    deliveries and credit services, so the ledger and the statements show them)."""
+    season_end = min(DEMO_DATE, timezone.localdate())
+    recorded = seed_demo_deliveries(received_by=users[StaffRole.Role.CREDIT_OFFICER], season_end=season_end)
+    demo.report.count("deliveries", recorded)

@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from cooperative.models import AllianceProgram, Crop, Region
-from members.models import Farm, Member
+from members.models import Farm, FarmDeforestationDeclaration, Member
 from members.selectors import members_to_enrol
 
 
@@ -155,7 +155,7 @@ class WithdrawForm(forms.Form):
 class GeometryForm(forms.Form):
     """A farm's geometry pasted (GeoJSON, KML or GPX text), uploaded (also KMZ), or drawn on the map (the
     page's script writes GeoJSON into `text` and sets `drawn`). members.geo_formats reads it and
-    members.eudr checks and saves it."""
+    members.eudr.geolocation checks and saves it."""
 
     text = forms.CharField(
         label=_("GeoJSON, KML or GPX"),
@@ -185,6 +185,22 @@ class GeometryForm(forms.Form):
         """The uploaded file's bytes when there is one, else the pasted text."""
         upload = self.cleaned_data.get("file")
         return upload.read() if upload is not None else self.cleaned_data["text"]
+
+
+class DeclarationForm(forms.ModelForm):
+    """The deforestation-free declaration; members.eudr.geolocation.farm_declare_land_use validates and writes."""
+
+    class Meta:
+        model = FarmDeforestationDeclaration
+        fields = ["land_use_2020", "evidence_note", "declared_on"]
+        widgets = {"declared_on": DateInput(), "evidence_note": forms.Textarea(attrs={"rows": 3})}
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["declared_on"].initial = timezone.localdate
+
+    def _post_clean(self) -> None:
+        """Model validation is the service's job."""
 
 
 class EnrolMemberForm(forms.Form):

@@ -3,7 +3,7 @@
 `boundary_errors` is the structural check Farm.clean() runs on any boundary. The EUDR checks
 (`eudr_geometry_problems`) are stricter: what the EU information system accepts (GeoJSON Point, Polygon or
 MultiPolygon; closed rings, valid, no self-intersection, no holes; at least 6 decimals) and what is
-plausible for a plot in Peru. members.eudr.farm_set_geometry runs them before anything is stored.
+plausible for a plot in Peru. members.eudr.geolocation.farm_set_geometry runs them before anything is stored.
 """
 
 import math
@@ -144,7 +144,7 @@ _PERU_AREA_PREPARED = prepared.prep(PERU_AREA)
 MIN_DECIMALS = 6
 EXPORT_QUANTUM = Decimal("0.000001")
 # A plot of at most 100 ha fits within far less than 0.05 degree (about 5.5 km) each way. The overlap
-# search relies on this bound (see members.eudr.overlapping_farms), and it catches a mistyped vertex.
+# search relies on this bound (see members.eudr.geolocation.overlapping_farms), and it catches a mistyped vertex.
 MAX_PLOT_SPAN_DEGREES = 0.05
 # A GPX track, a KML or GeoJSON LineString or a walked boundary is a polygon when it ends within this
 # distance of its start (a handheld GPS under trees is rarely better than 10 to 20 m).

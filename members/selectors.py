@@ -7,13 +7,12 @@ from decimal import Decimal
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.core.paginator import Page, Paginator
 from django.db.models import Count, DecimalField, Exists, OuterRef, Prefetch, Q, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce
 
 from cooperative.models import AllianceProgram, Crop, ProgramEnrollment, Region
 from cooperative.selectors import regions_in_scope
-from members.filters import NOTABLE_SEVERITY, SORT_FIELDS, MemberFilter, VisitFilter
+from members.filters import NOTABLE_SEVERITY, VisitFilter
 from members.models import Farm, FarmVisit, Member, VisitPestObservation, VisitPhoto
 
 HECTARE_PLACES = Decimal("0.01")
@@ -22,12 +21,22 @@ HECTARE_PLACES = Decimal("0.01")
 def members_in_scope(user: AbstractBaseUser, roles: Iterable[str] | None = None) -> QuerySet[Member]:
     """Members whose region the user's roles (all of them, or only `roles`) cover. One query (the scope check);
     the regions stay a subquery of the returned, lazy queryset."""
-    return Member.objects.filter(region__in=regions_in_scope(user, roles))
+    return members_in_regions(regions_in_scope(user, roles))
+
+
+def members_in_regions(regions: QuerySet[Region]) -> QuerySet[Member]:
+    """Members of `regions` (a scope already read, so no second scope query); lazy, `regions` a subquery."""
+    return Member.objects.filter(region__in=regions)
 
 
 def farms_in_scope(user: AbstractBaseUser, roles: Iterable[str] | None = None) -> QuerySet[Farm]:
     """Farms of the members in scope (the member's region decides, as on the members list), member joined."""
-    return Farm.objects.filter(member__region__in=regions_in_scope(user, roles)).select_related("member")
+    return farms_in_regions(regions_in_scope(user, roles)).select_related("member")
+
+
+def farms_in_regions(regions: QuerySet[Region]) -> QuerySet[Farm]:
+    """Farms of the members of `regions` (the member's region decides; no second scope query); lazy."""
+    return Farm.objects.filter(member__region__in=regions)
 
 
 def _crop_count_name(crop: str) -> str:
@@ -60,71 +69,8 @@ def active_crops(member: Member) -> list[str]:
     return [crop for crop in Crop.values if getattr(member, _crop_count_name(crop))]
 
 
-def members_for_list(
-    *, user: AbstractBaseUser, filters: Mapping[str, Any] | None = None, totals: bool = True
-) -> QuerySet[Member]:
-    """Members in the user's regions that match `filters` (the list's query parameters, see MemberFilter;
-    invalid values are left out), sorted by `filters["sort"]` (member code by default), with their region
-    joined and, with `totals`, their farm totals annotated (with_farm_totals). Without `totals` the farms
-    are joined only when the sort order needs them (total hectares): see member_page.
-
-    Cost: one query for the scope, up to three to check the region, standard and program chosen, then one
-    query for the rows however many there are (a paginator adds a COUNT).
-    """
-    regions = regions_in_scope(user)
-    members = Member.objects.filter(region__in=regions).select_related("region").order_by("code", "pk")
-    if totals or _sorts_by_totals(filters):
-        members = with_farm_totals(members)
-    return MemberFilter(filters or {}, queryset=members, regions=regions).qs
-
-
-def _sorts_by_totals(filters: Mapping[str, Any] | None) -> bool:
-    return bool(filters) and str(filters.get("sort", "")).lstrip("-") == SORT_FIELDS["total_hectares"]
-
-
-class _SmallSetPaginator(Paginator):
-    """Reads a small result whole and slices it here.
-
-    PostgreSQL plans `ORDER BY code LIMIT 50` as a walk along the code index, expecting matches all along it;
-    for a search matching a handful of members (a DNI) that walk reads most of the table. Without LIMIT the
-    search uses its trigram indexes and sorts the few rows found. Above SMALL_RESULT rows the walk is right.
-    """
-
-    SMALL_RESULT = 1000
-
-    def page(self, number: Any) -> Page:
-        if self.count > self.SMALL_RESULT:
-            return super().page(number)
-        number = self.validate_number(number)
-        bottom = (number - 1) * self.per_page
-        return self._get_page(list(self.object_list)[bottom : bottom + self.per_page], number, self)
-
-
-def member_page(*, user: AbstractBaseUser, filters: Mapping[str, Any] | None, number: Any, per_page: int) -> Page:
-    """One page of members_for_list, each member with its farm totals and `crop_names`.
-
-    The COUNT and the page's rows run on the members alone (indexes; no GROUP BY over every farm), then
-    one more query adds the totals of the page's members only. Cost: members_for_list's, plus the COUNT,
-    the rows and the totals (three queries however many members there are).
-    """
-    members = members_for_list(user=user, filters=filters, totals=False)
-    page = _SmallSetPaginator(members, per_page).get_page(number)
-    rows = list(page.object_list)
-    if rows and not hasattr(rows[0], "farm_count"):
-        totals = {
-            member.pk: member
-            for member in with_farm_totals(Member.objects.filter(pk__in=[row.pk for row in rows]).order_by())
-        }
-        for row in rows:
-            for name in _TOTAL_NAMES:
-                setattr(row, name, getattr(totals[row.pk], name))
-    for row in rows:
-        row.crop_names = [Crop(crop).label for crop in active_crops(row)]
-    page.object_list = rows
-    return page
-
-
-_TOTAL_NAMES = ("farm_count", "total_hectares", *(_crop_count_name(crop) for crop in Crop.values))
+# The names with_farm_totals annotates.
+FARM_TOTAL_NAMES = ("farm_count", "total_hectares", *(_crop_count_name(crop) for crop in Crop.values))
 
 
 # -- farm visits ------------------------------------------------------------------------------------------------
@@ -201,6 +147,14 @@ def visit_photos_in_scope(user: AbstractBaseUser, roles: Iterable[str] | None = 
 
 
 # -- program enrolments ----------------------------------------------------------------------------------------
+
+
+def counted_enrolments(enrolments: QuerySet[ProgramEnrollment] | None = None) -> QuerySet[ProgramEnrollment]:
+    """Who counts in a program: the active enrolments (of `enrolments`, by default all) of members who have not
+    withdrawn from the cooperative. A withdrawal closes the member's enrolments; one left active still does
+    not count. Lazy. A partner sees more (completed enrolments too): ProgramEnrollment.objects.visible_to_partners()."""
+    enrolments = ProgramEnrollment.objects.all() if enrolments is None else enrolments
+    return enrolments.filter(status=ProgramEnrollment.Status.ACTIVE).exclude(member__status=Member.Status.WITHDRAWN)
 
 
 def program_enrolments(program: AllianceProgram, *, regions: QuerySet[Region]) -> QuerySet[ProgramEnrollment]:

@@ -12,15 +12,13 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
-from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from certifications.models import OPEN_STATUSES, Certification, CertificationStatus
-from certifications.services import certification_change_status
 from cooperative.models import AllianceProgram, ProgramEnrollment
 from members.models import PESTS_BY_CROP, Farm, FarmVisit, Member, VisitPestObservation, VisitPhoto
 from members.photos import resize_photos
+from members.signals import member_withdrawn
 
 MEMBER_FIELDS = frozenset(
     {
@@ -113,9 +111,9 @@ def member_withdraw(
 ) -> Member:
     """Withdraw a member (never a delete): status, date and reason are kept in the history.
 
-    In the same transaction the member's active program enrolments become withdrawn, and each open
-    certification of their farms moves to withdrawn with an event (dated on the withdrawal, or on the
-    certification's last event when that is later, since events never go back in time).
+    In the same transaction the member's active program enrolments become withdrawn, and member_withdrawn
+    is sent (members.signals): the apps above follow, e.g. the member's open certifications are withdrawn
+    (certifications.receivers). A receiver that raises undoes the whole withdrawal.
     """
     member = Member.objects.select_for_update().get(pk=member.pk)
     if member.status == Member.Status.WITHDRAWN:
@@ -133,17 +131,7 @@ def member_withdraw(
     for enrollment in ProgramEnrollment.objects.filter(member=member, status=ProgramEnrollment.Status.ACTIVE):
         enrollment.status = ProgramEnrollment.Status.WITHDRAWN
         enrollment.save(update_fields=["status", "updated_at"])
-    open_certifications = Certification.objects.filter(farm__member=member, status__in=OPEN_STATUSES).annotate(
-        last_event_on=Max("events__occurred_on")
-    )
-    for certification in open_certifications:
-        certification_change_status(
-            certification=certification,
-            to_status=CertificationStatus.WITHDRAWN,
-            occurred_on=max(withdrawn_on, certification.last_event_on or withdrawn_on),
-            reason=_("Member withdrawn from the cooperative: %(reason)s") % {"reason": member.withdrawal_reason},
-            decided_by=decided_by,
-        )
+    member_withdrawn.send(sender=Member, member=member, decided_by=decided_by)
     return member
 
 
@@ -243,9 +231,9 @@ def visit_record(
         latitude=latitude,
         longitude=longitude,
     )
-    existing = FarmVisit.objects.filter(client_uuid=client_uuid).first()
-    if existing is not None:
-        return _replay_result(existing, sent=visit, sent_pests=pests)
+    replay = _replay_of(visit, sent_pests=pests)
+    if replay is not None:
+        return replay
     if farm.status != Farm.Status.ACTIVE:
         raise ValidationError({"farm": _("The farm is retired; visits can no longer be recorded on it.")})
     allowed_pests = PESTS_BY_CROP.get(farm.crop, set())
@@ -268,10 +256,10 @@ def visit_record(
     except IntegrityError:
         # Another upload of the same UUID committed between the lookup above and this insert (the unique
         # constraint made this one wait for it): answer as the replay it is.
-        stored = FarmVisit.objects.filter(client_uuid=client_uuid).first()
-        if stored is None:
+        replay = _replay_of(visit, sent_pests=pests)
+        if replay is None:
             raise
-        return _replay_result(stored, sent=visit, sent_pests=pests)
+        return replay
     for code, severity in sorted(pests.items()):
         VisitPestObservation.objects.create(visit=visit, pest=code, severity=severity)
     for position, content in enumerate(resized, start=1):
@@ -279,8 +267,13 @@ def visit_record(
     return VisitRecordResult(VisitOutcome.CREATED, visit)
 
 
-def _replay_result(stored: FarmVisit, *, sent: FarmVisit, sent_pests: dict[str, int]) -> VisitRecordResult:
-    """What an upload of a stored UUID is: the same user's replay (same content or not), or a taken UUID."""
+def _replay_of(sent: FarmVisit, *, sent_pests: dict[str, int]) -> VisitRecordResult | None:
+    """None when no visit is stored under the sent visit's UUID; otherwise what the upload is: the same user's
+    replay (same content or not), or a taken UUID. Queries: the stored visit, then its pests if it is the
+    same user's."""
+    stored = FarmVisit.objects.filter(client_uuid=sent.client_uuid).first()
+    if stored is None:
+        return None
     if stored.technician_id != sent.technician_id:
         return VisitRecordResult(VisitOutcome.UUID_TAKEN, None)
     stored_pests = dict(stored.pest_observations.values_list("pest", "severity"))

@@ -3,8 +3,6 @@ from django.urls import path
 from members.views import imports, members, visits
 
 urlpatterns = [
-    path("members/", members.member_list, name="member_list"),
-    path("members/export.<str:file_format>", members.member_export, name="member_export"),
     path("members/new/", members.member_create, name="member_create"),
     path("members/<int:pk>/edit/", members.member_edit, name="member_edit"),
     path("members/<int:pk>/withdraw/", members.member_withdraw, name="member_withdraw"),

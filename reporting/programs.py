@@ -17,6 +17,7 @@ from django.utils import timezone
 from certifications.models import CertificationStatus
 from cooperative.models import AllianceProgram, CommunityProject, Crop, ProgramEnrollment, Region
 from members.models import Farm, Member
+from members.selectors import counted_enrolments
 
 
 def _capped_percent(achieved: int, target: int) -> int | None:
@@ -69,7 +70,8 @@ def program_progress(
 ) -> list[ProgramProgress]:
     """Each program's enrolments, certified farmers and beneficiaries against its targets.
 
-    - enrolled members: members with an active enrolment who have not withdrawn from the cooperative;
+    - enrolled members: members with an active enrolment who have not withdrawn from the cooperative
+      (members.selectors.counted_enrolments);
     - farmers certified: those enrolled members with at least one active farm whose certification under
       one of the program's targeted standards is "certified" with a certificate still valid on `as_of`
       (default: today in the cooperative's time zone). Expiry is not written on schedule, so a lapsed
@@ -89,9 +91,7 @@ def program_progress(
         return []
     ids = [program.pk for program in program_list]
     as_of = as_of or timezone.localdate()
-    enrolments = ProgramEnrollment.objects.filter(program__in=ids, status=ProgramEnrollment.Status.ACTIVE).exclude(
-        member__status=Member.Status.WITHDRAWN
-    )
+    enrolments = counted_enrolments(ProgramEnrollment.objects.filter(program__in=ids))
     projects = CommunityProject.objects.filter(program__in=ids)
     if regions is not None:
         enrolments = enrolments.filter(member__region__in=regions)

@@ -10,18 +10,21 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.db.models import (
     Count,
     DecimalField,
-    Q,
     QuerySet,
     Sum,
 )
 from django.db.models.functions import Coalesce
 
 from certifications.models import Certification, CertificationStatus
-from certifications.selectors import certifications_expiring, certified_farm_counts, current_certifications
+from certifications.selectors.certifications import (
+    certifications_expiring,
+    certified_farm_counts,
+    current_certifications,
+)
 from cooperative.models import Crop, Region
 from cooperative.selectors import programs_in_scope
 from credit.models import Loan, LoanStatus
-from credit.selectors import annotate_balances, par_ratio
+from credit.selectors import annotate_balances, is_past_due_q, par_ratio
 from members.models import Farm, FarmVisit, Gender, Member
 from reporting.programs import ProgramProgress, program_progress
 
@@ -33,7 +36,7 @@ HUNDREDTHS = Decimal("0.01")
 ZERO = Decimal("0.00")
 EXPIRING_WITHIN_DAYS = 60
 EXPIRING_LISTED = 10
-OVERDUE_DAYS = 30
+OVERDUE_DAYS = 30  # loans more than 30 days past due, and PAR30
 VISITS_WITHIN_DAYS = 30
 
 
@@ -163,9 +166,10 @@ class DashboardFigures:
 
 
 def _credit_figures(loans: QuerySet[Loan], as_of: datetime.date) -> CreditFigures:
-    """One query: the active loans' ledger balances summed in SQL, the late ones told apart by
-    Loan.oldest_unpaid_due_on (kept by the credit services; fees and penalties count)."""
-    late = Q(oldest_unpaid_due_on__lt=as_of - datetime.timedelta(days=OVERDUE_DAYS))
+    """One query: the active loans' ledger balances summed in SQL, the late ones (more than OVERDUE_DAYS days
+    past due: credit.selectors.is_past_due_q) told apart by Loan.oldest_unpaid_due_on (kept by the credit
+    services; fees and penalties count)."""
+    late = is_past_due_q(as_of=as_of, more_than=OVERDUE_DAYS)
     money = DecimalField(max_digits=16, decimal_places=2)
     totals = annotate_balances(loans.filter(status=LoanStatus.ACTIVE).order_by()).aggregate(
         active_loans=Count("pk"),

@@ -214,6 +214,13 @@ class CertificationEventFactory(factory.django.DjangoModelFactory):
     reason = "Registro inicial"
 
 
+def closed_certification(farm: Farm, code: str, status: str, on: datetime.date) -> Certification:
+    """A certification of `farm` under standard `code` that reached `status` on `on` (with its event)."""
+    certification = CertificationFactory(farm=farm, standard=standard(code), status=status)
+    CertificationEventFactory(certification=certification, to_status=status, occurred_on=on)
+    return certification
+
+
 class InputItemFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = InputItem
@@ -287,7 +294,7 @@ class LoanTransactionFactory(factory.django.DjangoModelFactory):
     recorded_by = factory.SubFactory(UserFactory)
 
 
-# -- Internal Control System (appended for the committee, sanctions, C.A.F.E. and group certificates) -------
+# -- Internal Control System: checklists, inspections, non-conformities, group certificates, C.A.F.E. -------
 
 
 class ChecklistFactory(factory.django.DjangoModelFactory):
@@ -379,7 +386,7 @@ class GroupCertificateFactory(factory.django.DjangoModelFactory):
 
 
 class CafeVerificationFactory(factory.django.DjangoModelFactory):
-    """Stores the tier given; record real verifications with certifications.committee.cafe_verification_record."""
+    """Stores the tier given; record real verifications with certifications.services.cafe.cafe_verification_record."""
 
     class Meta:
         model = CafeVerification
@@ -397,7 +404,7 @@ class CafeVerificationFactory(factory.django.DjangoModelFactory):
     tier = "preferred"
 
 
-# -- Internal Control System (appended for inspections, checklists and conflicts of interest) ----------------
+# -- Internal Control System: inspectors' conflicts of interest ----------------------------------------------
 
 
 class InspectorConflictFactory(factory.django.DjangoModelFactory):
@@ -410,7 +417,7 @@ class InspectorConflictFactory(factory.django.DjangoModelFactory):
     declared_on = datetime.date(2026, 1, 10)
 
 
-# -- Harvest deliveries (appended for the deliveries app) -----------------------------------------------------
+# -- Harvest deliveries ---------------------------------------------------------------------------------------
 
 
 class DeliveryFactory(factory.django.DjangoModelFactory):
@@ -436,7 +443,7 @@ class DeliveryFactory(factory.django.DjangoModelFactory):
     received_by = factory.SubFactory(UserFactory)
 
 
-# -- EUDR geolocation (appended for members.eudr) -------------------------------------------------------------
+# -- EUDR geolocation (members.eudr) --------------------------------------------------------------------------
 
 
 class DeforestationDeclarationFactory(factory.django.DjangoModelFactory):
@@ -475,7 +482,7 @@ def eudr_square(lon: float, lat: float, hectares: float) -> dict:
 
 
 class SanctionFactory(factory.django.DjangoModelFactory):
-    """A warning (no status change). Impose real sanctions with certifications.committee.sanction_impose."""
+    """A warning (no status change). Impose real sanctions with certifications.services.sanctions.sanction_impose."""
 
     class Meta:
         model = Sanction

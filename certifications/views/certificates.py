@@ -1,6 +1,6 @@
 """The cooperative's group certificates: the list with the days each has left, and the forms to record
 and correct one. Cooperative-wide (no region): ICS readers read, ICS managers record and correct, through
-certifications.committee.
+certifications.services.group_certificates.
 """
 
 from django.contrib import messages
@@ -10,10 +10,13 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
-from certifications import committee as committee_services
-from certifications.committee_forms import GroupCertificateForm
-from certifications.committee_selectors import EXPIRY_WARNING_DAYS, group_certificates_for_list
-from certifications.models import GroupCertificate
+from certifications.forms.committee import GroupCertificateForm
+from certifications.selectors.committee import (
+    EXPIRY_WARNING_DAYS,
+    group_certificates_for_list,
+    group_certificates_with_standard,
+)
+from certifications.services import group_certificates as services
 from cooperative.access import ICS_MANAGERS, ICS_READERS, has_role, role_required
 from members.forms import add_service_errors
 
@@ -35,7 +38,7 @@ def group_certificate_create(request: HttpRequest) -> HttpResponse:
     form = GroupCertificateForm(request.POST if request.method == "POST" else None)
     if form.is_valid():
         try:
-            certificate = committee_services.group_certificate_create(recorded_by=request.user, **form.cleaned_data)
+            certificate = services.group_certificate_create(recorded_by=request.user, **form.cleaned_data)
         except ValidationError as error:
             add_service_errors(form, error)
         else:
@@ -47,14 +50,14 @@ def group_certificate_create(request: HttpRequest) -> HttpResponse:
 @role_required(ICS_MANAGERS)
 @require_http_methods(["GET", "POST"])
 def group_certificate_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    certificate = get_object_or_404(GroupCertificate.objects.select_related("standard"), pk=pk)
+    certificate = get_object_or_404(group_certificates_with_standard(), pk=pk)
     if request.method == "POST":
         form = GroupCertificateForm(request.POST)
     else:
         form = GroupCertificateForm(initial=GroupCertificateForm.initial_for(certificate))
     if form.is_valid():
         try:
-            certificate = committee_services.group_certificate_update(
+            certificate = services.group_certificate_update(
                 certificate=certificate, recorded_by=request.user, **form.cleaned_data
             )
         except ValidationError as error:

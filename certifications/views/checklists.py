@@ -1,7 +1,7 @@
 """Staff pages for the internal inspection checklists: list, detail, add and edit a requirement, new version.
 
 Every ICS role reads them (checklists belong to no region); ICS managers (manager, ICS coordinator) change
-them, through certifications.inspections. A checklist answered by an inspection is frozen: it changes only
+them, through certifications.services.checklists. A checklist answered by an inspection is frozen: it changes only
 by a new version.
 """
 
@@ -12,10 +12,16 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
-from certifications import inspections as services
-from certifications.inspection_forms import ChecklistVersionForm, RequirementForm, next_version
-from certifications.inspection_selectors import checklist_is_used, checklist_with_requirements, checklists_for_list
-from certifications.models import Checklist, Requirement
+from certifications.forms.checklists import ChecklistVersionForm, RequirementForm, next_version
+from certifications.models import Checklist
+from certifications.selectors.checklists import (
+    checklist_is_used,
+    checklist_with_requirements,
+    checklists_for_list,
+    checklists_with_standard,
+    requirements_with_checklist,
+)
+from certifications.services import checklists as services
 from cooperative.access import ICS_MANAGERS, ICS_READERS, has_role, role_required
 from members.forms import add_service_errors
 
@@ -48,7 +54,7 @@ def checklist_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @role_required(ICS_MANAGERS)
 @require_http_methods(["GET", "POST"])
 def requirement_create(request: HttpRequest, pk: int) -> HttpResponse:
-    checklist = get_object_or_404(Checklist.objects.select_related("standard"), pk=pk)
+    checklist = get_object_or_404(checklists_with_standard(), pk=pk)
     used = checklist_is_used(checklist)
     form = RequirementForm(request.POST if request.method == "POST" else None)
     if not used and form.is_valid():
@@ -66,7 +72,7 @@ def requirement_create(request: HttpRequest, pk: int) -> HttpResponse:
 @role_required(ICS_MANAGERS)
 @require_http_methods(["GET", "POST"])
 def requirement_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    requirement = get_object_or_404(Requirement.objects.select_related("checklist__standard"), pk=pk)
+    requirement = get_object_or_404(requirements_with_checklist(), pk=pk)
     checklist = requirement.checklist
     used = checklist_is_used(checklist)
     form = RequirementForm(request.POST if request.method == "POST" else None, instance=requirement)
@@ -87,7 +93,7 @@ def requirement_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @role_required(ICS_MANAGERS)
 @require_http_methods(["GET", "POST"])
 def checklist_new_version(request: HttpRequest, pk: int) -> HttpResponse:
-    checklist = get_object_or_404(Checklist.objects.select_related("standard"), pk=pk)
+    checklist = get_object_or_404(checklists_with_standard(), pk=pk)
     if not checklist.active:
         messages.error(request, _("Only the checklist in use can be the base of a new version."))
         return redirect("checklist_detail", pk=checklist.pk)

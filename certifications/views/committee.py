@@ -2,7 +2,7 @@
 dossier and the committee's decisions on it (status, sanctions, C.A.F.E. Practices verifications).
 
 ICS readers (managers, ICS coordinators, technicians) read; ICS managers (managers, ICS coordinators)
-decide, through certifications.services and certifications.committee. Every certification is fetched
+decide, through certifications.services (certifications, sanctions, cafe). Every certification is fetched
 within the user's regions (its farm's member's region): outside them, 404; a form the role may not use,
 403.
 """
@@ -16,23 +16,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
-from certifications import committee as committee_services
-from certifications import services
-from certifications.committee_forms import (
+from certifications.forms.committee import (
     CafeVerificationForm,
     CommitteeFilter,
     DecideForm,
     SanctionFilter,
     SanctionForm,
     SanctionLiftForm,
-)
-from certifications.committee_selectors import (
-    certification_dossier,
-    certification_for_detail,
-    certifications_in_scope,
-    committee_certifications,
-    sanctions_for_list,
-    sanctions_in_scope,
 )
 from certifications.models import (
     ALLOWED_TRANSITIONS,
@@ -42,7 +32,20 @@ from certifications.models import (
     Sanction,
     StandardCode,
 )
-from cooperative.access import ICS_MANAGERS, ICS_READERS, has_role, role_required
+from certifications.selectors.committee import (
+    can_decide,
+    certification_dossier,
+    certification_for_detail,
+    certifications_in_scope,
+    certifications_to_decide,
+    committee_certifications,
+    sanctions_for_list,
+    sanctions_to_lift,
+)
+from certifications.services import cafe as cafe_services
+from certifications.services import certifications as certification_services
+from certifications.services import sanctions as sanction_services
+from cooperative.access import ICS_MANAGERS, ICS_READERS, role_required
 from cooperative.selectors import regions_in_scope
 from members.forms import add_service_errors
 
@@ -50,11 +53,8 @@ ROWS_PER_PAGE = 50
 RECOMMENDATIONS = dict(Inspection.Recommendation.choices)
 
 
-def _certification_or_404(request: HttpRequest, pk: int, *, for_deciding: bool = False) -> Certification:
-    roles = ICS_MANAGERS if for_deciding else ICS_READERS
-    return get_object_or_404(
-        certifications_in_scope(request.user, roles).select_related("farm__member", "standard"), pk=pk
-    )
+def _certification_to_decide_or_404(request: HttpRequest, pk: int) -> Certification:
+    return get_object_or_404(certifications_to_decide(request.user), pk=pk)
 
 
 def _allowed_targets(certification: Certification) -> str:
@@ -83,10 +83,7 @@ def certification_detail(request: HttpRequest, pk: int) -> HttpResponse:
         certification_for_detail(certifications_in_scope(request.user, ICS_READERS)), pk=pk
     )
     certification.recommendation_label = RECOMMENDATIONS.get(certification.latest_recommendation, "")
-    can_decide = (
-        has_role(request.user, ICS_MANAGERS)
-        and certifications_in_scope(request.user, ICS_MANAGERS).filter(pk=certification.pk).exists()
-    )
+    may_decide = can_decide(user=request.user, certification=certification)
     dossier = certification_dossier(certification=certification)
     today = timezone.localdate()
     for sanction in dossier.sanctions:
@@ -96,7 +93,7 @@ def certification_detail(request: HttpRequest, pk: int) -> HttpResponse:
     context = {
         "dossier": dossier,
         "certification": certification,
-        "can_decide": can_decide,
+        "can_decide": may_decide,
         "is_open": bool(ALLOWED_TRANSITIONS[certification.status]),
         "is_cafe": certification.standard.code == StandardCode.CAFE_PRACTICES,
     }
@@ -106,11 +103,11 @@ def certification_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @role_required(ICS_MANAGERS)
 @require_http_methods(["GET", "POST"])
 def certification_decide(request: HttpRequest, pk: int) -> HttpResponse:
-    certification = _certification_or_404(request, pk, for_deciding=True)
+    certification = _certification_to_decide_or_404(request, pk)
     form = DecideForm(request.POST if request.method == "POST" else None)
     if form.is_valid():
         try:
-            certification = services.certification_change_status(
+            certification = certification_services.certification_change_status(
                 certification=certification, decided_by=request.user, **form.service_values()
             )
         except ValidationError as error:
@@ -129,11 +126,11 @@ def certification_decide(request: HttpRequest, pk: int) -> HttpResponse:
 @role_required(ICS_MANAGERS)
 @require_http_methods(["GET", "POST"])
 def sanction_create(request: HttpRequest, pk: int) -> HttpResponse:
-    certification = _certification_or_404(request, pk, for_deciding=True)
+    certification = _certification_to_decide_or_404(request, pk)
     form = SanctionForm(request.POST if request.method == "POST" else None, certification=certification)
     if form.is_valid():
         try:
-            sanction = committee_services.sanction_impose(
+            sanction = sanction_services.sanction_impose(
                 certification=certification, decided_by=request.user, **form.service_values()
             )
         except ValidationError as error:
@@ -162,16 +159,11 @@ def sanction_list(request: HttpRequest) -> HttpResponse:
 @role_required(ICS_MANAGERS)
 @require_http_methods(["GET", "POST"])
 def sanction_lift(request: HttpRequest, pk: int) -> HttpResponse:
-    sanction: Sanction = get_object_or_404(
-        sanctions_in_scope(request.user, ICS_MANAGERS).select_related(
-            "certification__farm__member", "certification__standard"
-        ),
-        pk=pk,
-    )
+    sanction: Sanction = get_object_or_404(sanctions_to_lift(request.user), pk=pk)
     form = SanctionLiftForm(request.POST if request.method == "POST" else None)
     if form.is_valid():
         try:
-            committee_services.sanction_lift(sanction=sanction, decided_by=request.user, **form.cleaned_data)
+            sanction_services.sanction_lift(sanction=sanction, decided_by=request.user, **form.cleaned_data)
         except ValidationError as error:
             add_service_errors(form, error)
         else:
@@ -183,11 +175,11 @@ def sanction_lift(request: HttpRequest, pk: int) -> HttpResponse:
 @role_required(ICS_MANAGERS)
 @require_http_methods(["GET", "POST"])
 def cafe_verification_create(request: HttpRequest, pk: int) -> HttpResponse:
-    certification = _certification_or_404(request, pk, for_deciding=True)
+    certification = _certification_to_decide_or_404(request, pk)
     form = CafeVerificationForm(request.POST if request.method == "POST" else None)
     if form.is_valid():
         try:
-            verification = committee_services.cafe_verification_record(
+            verification = cafe_services.cafe_verification_record(
                 certification=certification, recorded_by=request.user, **form.cleaned_data
             )
         except ValidationError as error:

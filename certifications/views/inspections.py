@@ -3,23 +3,19 @@
 Every ICS role reads them (ICS_READERS); inspectors (ICS_INSPECTORS: also technicians) record inspections; ICS
 managers (manager, ICS coordinator) close non-conformities and declare conflicts. Everything is limited to the
 farms whose member's region the user's roles cover: an object outside them answers 404. Writes go through
-certifications.inspections.
+certifications.services (inspections, non_conformities, conflicts).
 """
 
 from django.contrib import messages
-from django.contrib.auth import get_user_model
-from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
-from certifications import inspections as services
-from certifications.inspection_forms import (
+from certifications.forms.inspections import (
     ConflictForm,
     FarmSearchForm,
     InspectionFilterForm,
@@ -27,25 +23,27 @@ from certifications.inspection_forms import (
     NonConformityCloseForm,
     NonConformityFilterForm,
 )
-from certifications.inspection_selectors import (
+from certifications.selectors.inspections import (
     NonConformityState,
     active_requirements,
     answers_by_standard,
     conflicts_for_list,
+    farms_for_inspection,
     farms_to_inspect,
     inspectable_standards,
     inspections_for_detail,
     inspections_for_list,
-    inspectors_covering,
+    inspectors_for_recording,
     non_conformities_for_list,
-    non_conformities_in_scope,
+    non_conformities_to_close,
 )
+from certifications.services.conflicts import conflict_declare
+from certifications.services.inspections import inspection_record
+from certifications.services.non_conformities import non_conformity_close
 from cooperative.access import ICS_INSPECTORS, ICS_MANAGERS, ICS_READERS, has_role, role_required
-from cooperative.models import Region
 from cooperative.selectors import regions_in_scope
 from members.forms import add_service_errors
-from members.models import Farm
-from members.selectors import farms_in_scope, members_in_scope
+from members.selectors import members_in_scope
 
 INSPECTIONS_PER_PAGE = 50
 NON_CONFORMITIES_PER_PAGE = 50
@@ -66,15 +64,6 @@ def inspection_list(request: HttpRequest) -> HttpResponse:
     return render(request, "certifications/inspections/inspection_list.html", context)
 
 
-def _inspector_choices(request: HttpRequest, farm: Farm) -> QuerySet[AbstractBaseUser]:
-    """ICS managers may record an inspection made by any inspector of the farm's region (a paper form typed in
-    later); a technician records their own."""
-    me = get_user_model().objects.filter(pk=request.user.pk)
-    if has_role(request.user, ICS_MANAGERS):
-        return (inspectors_covering(Region.objects.filter(pk=farm.member.region_id)) | me).distinct()
-    return me
-
-
 @role_required(ICS_INSPECTORS)
 @require_http_methods(["GET", "POST"])
 def inspection_create(request: HttpRequest) -> HttpResponse:
@@ -89,7 +78,7 @@ def inspection_create(request: HttpRequest) -> HttpResponse:
         return render(request, "certifications/inspections/inspection_find_farm.html", context)
     if not farm_id.isdigit():
         raise Http404
-    farm = get_object_or_404(farms_in_scope(request.user, ICS_INSPECTORS).select_related("member__region"), pk=farm_id)
+    farm = get_object_or_404(farms_for_inspection(request.user), pk=farm_id)
 
     options = inspectable_standards(farm=farm)
     codes = set(request.GET.getlist("standards"))
@@ -102,12 +91,12 @@ def inspection_create(request: HttpRequest) -> HttpResponse:
     form = InspectionForm(
         request.POST if request.method == "POST" else None,
         requirements=active_requirements(standards=standards),
-        inspectors=_inspector_choices(request, farm),
+        inspectors=inspectors_for_recording(user=request.user, farm=farm),
         initial_inspector=request.user,
     )
     if form.is_valid():
         try:
-            inspection = services.inspection_record(
+            inspection = inspection_record(
                 farm=farm, standards=standards, recorded_by=request.user, **form.service_values()
             )
         except ValidationError as error:
@@ -158,16 +147,11 @@ def nonconformity_list(request: HttpRequest) -> HttpResponse:
 @role_required(ICS_MANAGERS)
 @require_http_methods(["GET", "POST"])
 def nonconformity_close(request: HttpRequest, pk: int) -> HttpResponse:
-    non_conformity = get_object_or_404(
-        non_conformities_in_scope(request.user, ICS_MANAGERS).select_related(
-            "farm__member__region", "standard", "requirement", "inspection__inspector", "verified_by"
-        ),
-        pk=pk,
-    )
+    non_conformity = get_object_or_404(non_conformities_to_close(request.user), pk=pk)
     form = NonConformityCloseForm(request.POST if request.method == "POST" else None)
     if non_conformity.is_open and form.is_valid():
         try:
-            services.non_conformity_close(
+            non_conformity_close(
                 non_conformity=non_conformity,
                 closed_on=form.cleaned_data["closed_on"],
                 verified_by=request.user,
@@ -207,7 +191,7 @@ def conflict_create(request: HttpRequest) -> HttpResponse:
     )
     if form.is_valid():
         try:
-            conflict = services.conflict_declare(declared_by=request.user, **form.service_values())
+            conflict = conflict_declare(declared_by=request.user, **form.service_values())
         except ValidationError as error:
             add_service_errors(form, error, renamed=ConflictForm.SERVICE_FIELDS)
         else:

@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from certifications.exports import audit_pack_response
-from certifications.reports import ics_coverage
+from certifications.selectors.reports import ics_coverage
 from cooperative.access import ICS_READERS, role_required
 from cooperative.selectors import regions_in_scope
 

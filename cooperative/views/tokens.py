@@ -4,37 +4,25 @@ Tokens belong to partners, not regions, so a manager sees every token. The plain
 the response to the creating POST (marked no-store); afterwards only its prefix is known.
 """
 
-from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
 from cooperative import services
 from cooperative.access import MEMBER_WRITERS, role_required
-from cooperative.forms import add_service_errors
-from cooperative.models import ApiToken, Partner
-
-
-class ApiTokenForm(forms.Form):
-    partner = forms.ModelChoiceField(label=gettext_lazy("Partner"), queryset=Partner.objects.order_by("name"))
-    name = forms.CharField(
-        label=gettext_lazy("Name"),
-        max_length=100,
-        help_text=gettext_lazy("What the token is for, e.g. “Power BI”."),
-    )
+from cooperative.forms import ApiTokenForm, add_service_errors
+from cooperative.selectors import api_tokens, api_tokens_with_partner
 
 
 @role_required(MEMBER_WRITERS)
 @require_GET
 def api_token_list(request: HttpRequest) -> HttpResponse:
     """Every token, newest first. One query (partner and users joined), whatever the number of tokens."""
-    tokens = ApiToken.objects.select_related("partner", "created_by", "revoked_by").order_by("-created_at", "-id")
-    return render(request, "cooperative/tokens.html", {"tokens": tokens})
+    return render(request, "cooperative/tokens.html", {"tokens": api_tokens()})
 
 
 @role_required(MEMBER_WRITERS)
@@ -60,7 +48,7 @@ def api_token_create(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def api_token_revoke(request: HttpRequest, pk: int) -> HttpResponse:
     """GET: a confirmation page. POST: revoke, then back to the list."""
-    token = get_object_or_404(ApiToken.objects.select_related("partner"), pk=pk)
+    token = get_object_or_404(api_tokens_with_partner(), pk=pk)
     if request.method == "POST":
         try:
             services.api_token_revoke(token=token, revoked_by=request.user)

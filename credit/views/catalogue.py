@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from cooperative.access import CREDIT_ROLES, role_required
+from credit import selectors
 from credit.forms import CreditProductForm, InputItemForm
 from credit.models import CreditProduct, InputItem
 
@@ -22,8 +23,7 @@ from credit.models import CreditProduct, InputItem
 @require_GET
 def input_item_list(request: HttpRequest) -> HttpResponse:
     """Every item, available ones first. One query, whatever the number of items."""
-    items = InputItem.objects.order_by("-is_active", "kind", "name")
-    return render(request, "credit/catalogue/item_list.html", {"items": items})
+    return render(request, "credit/catalogue/item_list.html", {"items": selectors.input_items()})
 
 
 @role_required(CREDIT_ROLES)
@@ -55,8 +55,7 @@ def input_item_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 def credit_product_list(request: HttpRequest) -> HttpResponse:
     """Every product, available ones first. One query, whatever the number of products."""
-    products = CreditProduct.objects.order_by("-is_active", "name")
-    return render(request, "credit/catalogue/product_list.html", {"products": products})
+    return render(request, "credit/catalogue/product_list.html", {"products": selectors.credit_products()})
 
 
 @role_required(CREDIT_ROLES)

@@ -7,7 +7,6 @@ the status, the dates and the ledger under a row lock; its ValidationError is sh
 is written. An action page shows, on GET, why the action is not available (wrong status, maker-checker).
 """
 
-import datetime
 from collections.abc import Callable, Iterable
 from typing import Any, NamedTuple
 
@@ -15,7 +14,6 @@ from django.contrib import messages
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Exists, OuterRef, Prefetch, QuerySet
 from django.forms import Form
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -38,58 +36,12 @@ from credit.forms import (
     ReverseForm,
     WriteOffForm,
 )
-from credit.models import REDUCING_KINDS, Instalment, Loan, LoanCharge, LoanStatus, LoanTransaction, TransactionKind
+from credit.models import REDUCING_KINDS, Loan, LoanCharge, LoanStatus, LoanTransaction, TransactionKind
 from members.forms import add_service_errors
-from members.models import Member
+from members.selectors import members_in_regions
 
 LOANS_PER_PAGE = 50
 OPEN_BEFORE_DISBURSEMENT = (LoanStatus.SUBMITTED, LoanStatus.APPROVED)
-
-
-def _with_schedule(loans: QuerySet[Loan]) -> QuerySet[Loan]:
-    """`loans` with their instalments in due order and their fees and penalties in force prefetched (as
-    `charges_in_force`): two queries, whatever the number of loans."""
-    return loans.prefetch_related(
-        Prefetch("instalments", queryset=Instalment.objects.order_by("due_on", "number")),
-        Prefetch("charges", queryset=selectors.charges_in_force(), to_attr="charges_in_force"),
-    )
-
-
-def loans_in_scope(user: AbstractBaseUser) -> QuerySet[Loan]:
-    """Loans whose member is in the user's credit regions. One query (the scope check); lazy."""
-    return Loan.objects.filter(member__region__in=regions_in_scope(user, CREDIT_ROLES))
-
-
-# -- reads the list needs (asked of credit.selectors in the report: a public "days past due of many loans") ----
-
-
-def set_days_past_due(loans: Iterable[Loan], as_of: datetime.date) -> None:
-    """Set `days_past_due` on each active loan (None on the others). The loans carry the annotations of
-    credit.selectors.annotate_balances and the prefetches of _with_schedule: no query."""
-    for loan in loans:
-        loan.days_past_due = (
-            selectors._days_past_due_of_annotated(loan, loan.instalments.all(), as_of, loan.charges_in_force)
-            if loan.status == LoanStatus.ACTIVE
-            else None
-        )
-
-
-def overdue_loans(loans: QuerySet[Loan], as_of: datetime.date) -> QuerySet[Loan]:
-    """The loans of `loans` more than 0 days past due on `as_of` (lazy, filtered by primary key).
-
-    Days past due follow the schedule, the charges, the ledger and the arrears tolerance, which SQL alone
-    cannot replay, so the active loans with an instalment or charge due before `as_of` are read with their
-    balances and schedules and checked here. Three queries, however many loans.
-    """
-    something_due = Exists(Instalment.objects.filter(loan=OuterRef("pk"), due_on__lt=as_of)) | Exists(
-        selectors.charges_in_force().filter(loan=OuterRef("pk"), due_on__lt=as_of)
-    )
-    candidates = _with_schedule(
-        selectors.annotate_balances(loans.filter(something_due, status=LoanStatus.ACTIVE).order_by())
-    )
-    set_days_past_due(candidates, as_of)
-    late = [loan.pk for loan in candidates if loan.days_past_due]
-    return loans.filter(pk__in=late)
 
 
 # -- list, application, detail, approvals ---------------------------------------------------------------------
@@ -103,10 +55,9 @@ def loan_list(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate()
     loans = filterset.qs
     if filterset.overdue_only:
-        loans = overdue_loans(loans, today)
-    rows = _with_schedule(selectors.loans_with_outstanding(loans).select_related("member__region", "program"))
-    page = Paginator(rows, LOANS_PER_PAGE).get_page(request.GET.get("page"))
-    set_days_past_due(page, today)
+        loans = selectors.overdue_loans(loans, today)
+    page = Paginator(selectors.loans_for_list(loans), LOANS_PER_PAGE).get_page(request.GET.get("page"))
+    selectors.set_days_past_due(page, today)
     return render(request, "credit/loans/loan_list.html", {"filterset": filterset, "page_obj": page})
 
 
@@ -115,7 +66,7 @@ def loan_list(request: HttpRequest) -> HttpResponse:
 def loan_create(request: HttpRequest) -> HttpResponse:
     """The application form. `?member=<id>` fills in the member (404 outside the user's regions)."""
     regions = regions_in_scope(request.user, CREDIT_ROLES)
-    members = Member.objects.filter(region__in=regions)
+    members = members_in_regions(regions)
     initial: dict[str, Any] = {}
     member_param = request.GET.get("member")
     if member_param:
@@ -200,45 +151,27 @@ def _reversal_unavailable(row: LoanTransaction, loan: Loan) -> str | None:
     return None
 
 
-def _status_changes(loan: Loan) -> list:
-    """The loan's historical records where its status changed, oldest first, with the user and the reason
-    given (rejections, withdrawals, write-offs and reversals keep it there). One query."""
-    changes, previous = [], None
-    for record in loan.history.select_related("history_user").order_by("history_date", "history_id"):
-        if record.status != previous:
-            changes.append(record)
-            previous = record.status
-    return changes
-
-
 @role_required(CREDIT_ROLES)
 @require_GET
 def loan_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    loan = get_object_or_404(
-        selectors.annotate_balances(loans_in_scope(request.user)).select_related(
-            "member__region", "product", "program", "submitted_by", "approved_by"
-        ),
-        pk=pk,
-    )
+    loan = get_object_or_404(selectors.loans_for_detail(request.user), pk=pk)
     today = timezone.localdate()
-    transactions = list(
-        loan.transactions.select_related("recorded_by", "reverses", "reversed_by").order_by("occurred_on", "id")
-    )
+    transactions = list(selectors.loan_transactions(loan))
     for row in transactions:
         row.is_reversed = _is_reversed(row)
         row.can_reverse = _reversal_unavailable(row, loan) is None
         row.charges_portion = row.fee_portion + row.penalty_portion
-    charges = list(loan.charges.select_related("recorded_by", "reverses", "reversed_by").order_by("due_on", "id"))
+    charges = list(selectors.loan_charges(loan))
     for charge in charges:
         charge.is_reversed = _is_reversed(charge)
     context = {
         "loan": loan,
-        "lines": loan.lines.select_related("item").order_by("id"),
+        "lines": selectors.loan_lines(loan),
         "allocation": selectors.instalment_allocation(loan),
         "days_past_due": selectors.days_past_due(loan, today) if loan.status == LoanStatus.ACTIVE else None,
         "transactions": transactions,
         "charges": charges,
-        "status_changes": _status_changes(loan),
+        "status_changes": selectors.loan_status_changes(loan),
         "actions": _available_actions(loan, request.user),
         "is_own_application": loan.status == LoanStatus.SUBMITTED and loan.submitted_by_id == request.user.pk,
         "today": today,
@@ -251,13 +184,7 @@ def loan_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def loan_approvals(request: HttpRequest) -> HttpResponse:
     """Submitted loans, oldest first. Those the user applied for are flagged: another officer must approve
     them (maker-checker)."""
-    loans = (
-        loans_in_scope(request.user)
-        .filter(status=LoanStatus.SUBMITTED)
-        .select_related("member__region", "product", "program", "submitted_by")
-        .order_by("submitted_on", "id")
-    )
-    page = Paginator(loans, LOANS_PER_PAGE).get_page(request.GET.get("page"))
+    page = Paginator(selectors.loans_awaiting_approval(request.user), LOANS_PER_PAGE).get_page(request.GET.get("page"))
     for loan in page:
         loan.is_own_application = loan.submitted_by_id == request.user.pk
     return render(request, "credit/loans/loan_approvals.html", {"page_obj": page})
@@ -274,7 +201,7 @@ class ActionPage(NamedTuple):
 
 
 def _loan_or_404(request: HttpRequest, pk: int) -> Loan:
-    return get_object_or_404(loans_in_scope(request.user).select_related("member", "product"), pk=pk)
+    return get_object_or_404(selectors.loans_for_action(request.user), pk=pk)
 
 
 def _action(
@@ -348,7 +275,7 @@ def loan_approve(request: HttpRequest, pk: int) -> HttpResponse:
         page=page,
         perform=perform,
         unavailable=unavailable,
-        extra_context={"lines": loan.lines.select_related("item").order_by("id"), "show_terms": True},
+        extra_context={"lines": selectors.loan_lines(loan), "show_terms": True},
     )
 
 
@@ -431,7 +358,7 @@ def loan_disburse(request: HttpRequest, pk: int) -> HttpResponse:
         page=page,
         perform=perform,
         unavailable=_wrong_status(loan, [LoanStatus.APPROVED], _("Only an approved loan can be disbursed.")),
-        extra_context={"lines": loan.lines.select_related("item").order_by("id")},
+        extra_context={"lines": selectors.loan_lines(loan)},
     )
 
 
@@ -515,12 +442,7 @@ def loan_write_off(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def loan_reverse(request: HttpRequest, pk: int) -> HttpResponse:
     """Reverse a repayment, harvest deduction, waiver or write-off of a loan in the user's regions."""
-    row = get_object_or_404(
-        LoanTransaction.objects.filter(loan__in=loans_in_scope(request.user)).select_related(
-            "loan__member", "loan__product", "reversed_by"
-        ),
-        pk=pk,
-    )
+    row = get_object_or_404(selectors.transactions_for_reversal(request.user), pk=pk)
     loan = row.loan
 
     def perform(values: dict[str, Any]) -> str:

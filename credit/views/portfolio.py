@@ -2,44 +2,15 @@
 risk (PAR1, PAR30, PAR90) on any date, by region, program or product, for the regions the user's credit roles
 cover. Read-only: a GET form, no writes."""
 
-import datetime
-
-from django import forms
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
-from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
 from cooperative.access import CREDIT_ROLES, role_required
 from cooperative.selectors import regions_in_scope
 from credit import selectors
-
-GROUP_BY_CHOICES = [
-    (selectors.GROUP_BY_REGION, _("Region")),
-    (selectors.GROUP_BY_PROGRAM, _("Program")),
-    (selectors.GROUP_BY_PRODUCT, _("Credit product")),
-]
-
-
-class PortfolioForm(forms.Form):
-    as_of = forms.DateField(
-        label=_("As of"),
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-        help_text=_("Balances and days past due on this date, from the transactions recorded up to it."),
-    )
-    group_by = forms.ChoiceField(label=_("Group by"), choices=GROUP_BY_CHOICES)
-
-    @classmethod
-    def from_query(cls, query, today: datetime.date) -> "PortfolioForm":
-        """The form bound to the query string, today and by region where a field is missing or empty (so the
-        page opens on today's report)."""
-        return cls(
-            {
-                "as_of": query.get("as_of") or today.isoformat(),
-                "group_by": query.get("group_by") or selectors.GROUP_BY_REGION,
-            }
-        )
+from credit.forms import GROUP_BY_CHOICES, PortfolioForm
 
 
 @role_required(CREDIT_ROLES)

@@ -16,13 +16,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
-from cooperative.access import CREDIT_ROLES, Role, has_role, regions_in_scope, role_required
+from cooperative.access import CREDIT_ROLES, Role, has_role, role_required
+from cooperative.selectors import region_in_scope
 from deliveries import selectors, services
 from deliveries.filters import DeliveryFilter
 from deliveries.forms import DeliveryForm, MemberLookupForm, ReverseForm, SettleForm
 from deliveries.models import Delivery, DeliveryReversal, Settlement
 from members.forms import add_service_errors
-from members.models import Farm, Member
+from members.models import Member
 
 DELIVERIES_PER_PAGE = 50
 # Reversing a delivery undoes loan repayments: a manager's decision (credit officers record and settle).
@@ -87,7 +88,7 @@ def delivery_create(request: HttpRequest) -> HttpResponse:
     if member is None:
         return render(request, "deliveries/delivery_form.html", {"lookup": lookup})
 
-    farms = Farm.objects.filter(member=member, status=Farm.Status.ACTIVE).order_by("name")
+    farms = selectors.farms_for_delivery(member)
     form = DeliveryForm(request.POST if request.method == "POST" else None, farms=farms)
     if form.is_valid():
         try:
@@ -122,7 +123,7 @@ def delivery_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "can_settle": settlement is None and reversal is None,
         "can_reverse": reversal is None
         and has_role(request.user, DELIVERY_REVERSERS)
-        and regions_in_scope(request.user, DELIVERY_REVERSERS).filter(pk=delivery.member.region_id).exists(),
+        and region_in_scope(request.user, DELIVERY_REVERSERS, delivery.member.region_id),
         "statement_url": statement_url(delivery.member_id),
     }
     return render(request, "deliveries/delivery_detail.html", context)

@@ -1,31 +1,32 @@
 """EUDR pages: a farm's geometry (paste, upload, draw; preview; save) and its deforestation-free
-declaration; the walked boundary in the field app; the export for the EU information system; the map.
+declaration; the walked boundary in the field app; the map. The export for the EU information system is a
+deliveries page (deliveries.views.eudr): it selects the farms that delivered in a period.
 
-Roles (members.eudr): managers and technicians record geometries and declarations for the farms of their
-regions; managers export; managers, technicians and ICS coordinators read the map. Another role: 403; a
-farm outside the user's regions: 404. Writes go through members.eudr's services.
+Roles (members.eudr.access): managers and technicians record geometries and declarations for the farms of
+their regions; managers, technicians and ICS coordinators read the map. Another role: 403; a farm outside the
+user's regions: 404. Writes go through members.eudr.geolocation.
 """
 
 import json
 from decimal import Decimal, InvalidOperation
 
-from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import FileResponse, HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from cooperative.access import has_role, role_required
-from cooperative.models import AllianceProgram, Region
 from cooperative.selectors import programs_in_scope, regions_in_scope
-from members import eudr
-from members.forms import DateInput, GeometryForm, add_service_errors
+from members.eudr import farm_map
+from members.eudr.access import EUDR_EDITORS, EUDR_MAP_READERS
+from members.eudr.geolocation import GeometryCheck, farm_declare_land_use, farm_geometry_check, farm_set_geometry
+from members.eudr.readiness import eudr_readiness, readiness_farms
+from members.eudr.status import EudrStatus, farm_eudr_status
+from members.forms import DeclarationForm, GeometryForm, add_service_errors
 from members.geo_formats import (
     BYTES_PER_MB,
     MAX_UPLOAD_BYTES,
@@ -38,73 +39,6 @@ from members.geometry import MAX_FEATURES, MAX_VERTICES, size_problem, swap_coor
 from members.models import Farm, FarmDeforestationDeclaration
 from members.selectors import farms_in_scope
 from members.views.field import field_strings
-
-# -- forms of these pages ---------------------------------------------------------------------------------
-
-
-class DeclarationForm(forms.ModelForm):
-    """The deforestation-free declaration; members.eudr.farm_declare_land_use validates and writes."""
-
-    class Meta:
-        model = FarmDeforestationDeclaration
-        fields = ["land_use_2020", "evidence_note", "declared_on"]
-        widgets = {"declared_on": DateInput(), "evidence_note": forms.Textarea(attrs={"rows": 3})}
-
-    def __init__(self, *args, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        self.fields["declared_on"].initial = timezone.localdate
-
-    def _post_clean(self) -> None:
-        """Model validation is the service's job."""
-
-
-class ExportForm(forms.Form):
-    """The export's selection, within the manager's regions (GET parameters)."""
-
-    program = forms.ModelChoiceField(
-        label=gettext_lazy("Program"), queryset=AllianceProgram.objects.none(), required=False
-    )
-    region = forms.ModelChoiceField(label=gettext_lazy("Region"), queryset=Region.objects.none(), required=False)
-    farms = forms.CharField(
-        label=gettext_lazy("Farm ids"),
-        required=False,
-        help_text=gettext_lazy("Optional: farm ids separated by commas or spaces."),
-    )
-    delivered_from = forms.DateField(label=gettext_lazy("Delivered from"), required=False, widget=DateInput())
-    delivered_to = forms.DateField(label=gettext_lazy("Delivered until"), required=False, widget=DateInput())
-    producer_name = forms.BooleanField(
-        label=gettext_lazy("Include the producer's name (only for members who consented to share it)"),
-        required=False,
-    )
-
-    def __init__(self, *args, programs, regions, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        self.fields["program"].queryset = programs
-        self.fields["region"].queryset = regions
-
-    def clean_farms(self) -> tuple[int, ...]:
-        try:
-            return eudr.parse_farm_ids(self.cleaned_data.get("farms") or "")
-        except ValueError as exc:
-            raise forms.ValidationError(str(exc)) from None
-
-    def clean(self) -> dict:
-        data = super().clean()
-        start, end = data.get("delivered_from"), data.get("delivered_to")
-        if start and end and start > end:
-            self.add_error("delivered_from", _("The first day must not be after the last."))
-        return data
-
-    def selection(self) -> eudr.EudrSelection:
-        data = self.cleaned_data
-        return eudr.EudrSelection(
-            program=data.get("program"),
-            region=data.get("region"),
-            farm_ids=data.get("farms") or (),
-            delivered_from=data.get("delivered_from"),
-            delivered_to=data.get("delivered_to"),
-        )
-
 
 # -- helpers ----------------------------------------------------------------------------------------------
 
@@ -131,7 +65,7 @@ def map_strings() -> dict:
         "missing_geometry": _("Missing geometry"),
         "flagged": _("To review"),
         "truncated": _("Only the first %(limit)d farms are shown: zoom in to see the others.")
-        % {"limit": eudr.MAP_FEATURE_LIMIT},
+        % {"limit": farm_map.MAP_FEATURE_LIMIT},
         "loadFailed": _("The farms could not be loaded."),
         "draw": _("Draw the boundary"),
         "undo": _("Undo last point"),
@@ -151,17 +85,7 @@ def _geometry_codes(error: ValidationError) -> set[str]:
 
 
 def _farm_for_editing(request: HttpRequest, pk: int) -> Farm:
-    return get_object_or_404(farms_in_scope(request.user, eudr.EUDR_EDITORS).select_related("region"), pk=pk)
-
-
-def _farm_status(farm: Farm) -> tuple[str, list[str]]:
-    """The farm's EUDR status and reasons. Two queries (the farm with its status, its overlaps)."""
-    annotated = (
-        eudr.with_eudr_status(Farm.objects.filter(pk=farm.pk).select_related("member"))
-        .prefetch_related(eudr.overlaps_prefetch())
-        .get()
-    )
-    return annotated.eudr_status, eudr.eudr_reasons(annotated)
+    return get_object_or_404(farms_in_scope(request.user, EUDR_EDITORS).select_related("region"), pk=pk)
 
 
 def _farm_geometry(farm: Farm) -> dict | None:
@@ -175,7 +99,7 @@ def _farm_geometry(farm: Farm) -> dict | None:
 # -- a farm's geometry --------------------------------------------------------------------------------------
 
 
-@role_required(eudr.EUDR_EDITORS)
+@role_required(EUDR_EDITORS)
 @require_http_methods(["GET", "POST"])
 def farm_geometry(request: HttpRequest, pk: int) -> HttpResponse:
     """Paste, upload or draw the farm's geometry; "Preview" checks it (nothing saved), "Save" stores it.
@@ -197,14 +121,12 @@ def farm_geometry(request: HttpRequest, pk: int) -> HttpResponse:
                 else Farm.GeometrySource(parsed.format)
             )
             if request.POST.get("action") == "save":
-                check = eudr.farm_set_geometry(
-                    farm=farm, geometry=parsed.geometry, source=source, recorded_by=request.user
-                )
+                check = farm_set_geometry(farm=farm, geometry=parsed.geometry, source=source, recorded_by=request.user)
                 messages.success(request, _("The geometry of %(farm)s was saved.") % {"farm": farm.name})
                 for warning in check.warnings:
                     messages.warning(request, warning)
                 return redirect("farm_geometry", pk=farm.pk)
-            preview = eudr.farm_geometry_check(farm=farm, geometry=parsed.geometry)
+            preview = farm_geometry_check(farm=farm, geometry=parsed.geometry)
         except ValidationError as error:
             if hasattr(error, "error_dict"):
                 add_service_errors(form, error, renamed={"geometry": "text"})
@@ -220,11 +142,11 @@ def _geometry_page(
     farm: Farm,
     form: GeometryForm,
     *,
-    declaration_form: "DeclarationForm | None" = None,
-    preview: eudr.GeometryCheck | None = None,
+    declaration_form: DeclarationForm | None = None,
+    preview: GeometryCheck | None = None,
     swapped_text: str | None = None,
 ) -> HttpResponse:
-    status, reasons = _farm_status(farm)
+    status, reasons = farm_eudr_status(farm)
     try:
         declaration = farm.deforestation_declaration
     except FarmDeforestationDeclaration.DoesNotExist:
@@ -235,7 +157,7 @@ def _geometry_page(
         "preview": preview,
         "swapped_text": swapped_text,
         "status": status,
-        "status_label": eudr.EudrStatus(status).label,
+        "status_label": EudrStatus(status).label,
         "reasons": reasons,
         "declaration": declaration,
         "declaration_form": declaration_form or DeclarationForm(instance=declaration),
@@ -253,14 +175,14 @@ def _geometry_page(
     return render(request, "members/eudr/farm_geometry.html", context)
 
 
-@role_required(eudr.EUDR_EDITORS)
+@role_required(EUDR_EDITORS)
 @require_POST
 def farm_declaration(request: HttpRequest, pk: int) -> HttpResponse:
     farm = _farm_for_editing(request, pk)
     form = DeclarationForm(request.POST)
     if form.is_valid():
         try:
-            eudr.farm_declare_land_use(farm=farm, declared_by=request.user, **form.cleaned_data)
+            farm_declare_land_use(farm=farm, declared_by=request.user, **form.cleaned_data)
         except ValidationError as error:
             add_service_errors(form, error)
         else:
@@ -295,20 +217,20 @@ def walk_strings() -> dict:
     }
 
 
-@role_required(eudr.EUDR_EDITORS)
+@role_required(EUDR_EDITORS)
 @require_http_methods(["GET", "POST"])
 def field_boundary_walk(request: HttpRequest, pk: int) -> HttpResponse:
     """Walk around the plot with the phone: static/js/boundary_walk.js records the positions (watchPosition)
     and keeps them on the phone; "Send" posts them here (a connection is needed). The line becomes the
     boundary when it ends within 25 m of its start, checked and saved like any geometry."""
-    farm = get_object_or_404(farms_in_scope(request.user, eudr.EUDR_EDITORS).select_related("region"), pk=pk)
+    farm = get_object_or_404(farms_in_scope(request.user, EUDR_EDITORS).select_related("region"), pk=pk)
     errors: list[str] = []
     positions_text = ""
     if request.method == "POST":
         positions_text = request.POST.get("positions", "")
         try:
             geometry = _walked_geometry(positions_text)
-            check = eudr.farm_set_geometry(
+            check = farm_set_geometry(
                 farm=farm, geometry=geometry, source=Farm.GeometrySource.WALKED, recorded_by=request.user
             )
         except ValidationError as error:
@@ -350,51 +272,23 @@ def _walked_geometry(text: str) -> dict:
     return {"type": "Polygon", "coordinates": [line_to_ring(line)]}
 
 
-# -- the export ----------------------------------------------------------------------------------------------
-
-
-@role_required(eudr.EUDR_EXPORTERS)
-@require_GET
-def eudr_export(request: HttpRequest) -> HttpResponse:
-    """Choose farms (program, region, ids, delivery period); see which are ready and why the others are
-    not; download the GeoJSON (a ZIP of several files when one would pass 25 MB). Reading only: GET."""
-    regions = regions_in_scope(request.user, eudr.EUDR_EXPORTERS)
-    form = ExportForm(request.GET or None, programs=programs_in_scope(regions), regions=regions)
-    preview = None
-    if form.is_valid():
-        farms = Farm.objects.filter(member__region__in=regions)  # farms_in_scope, without a second scope query
-        if "download" in request.GET:
-            export = eudr.eudr_export_build(
-                farms_queryset=farms,
-                selection=form.selection(),
-                producer_name=form.cleaned_data["producer_name"],
-            )
-            return FileResponse(
-                export.file, as_attachment=True, filename=export.filename, content_type=export.content_type
-            )
-        preview = eudr.eudr_export_preview(farms_queryset=farms, selection=form.selection())
-    return render(request, "members/eudr/export.html", {"form": form, "preview": preview})
-
-
 # -- the map ----------------------------------------------------------------------------------------------------
 
 
-@role_required(eudr.EUDR_MAP_READERS)
+@role_required(EUDR_MAP_READERS)
 @require_GET
 def eudr_map(request: HttpRequest) -> HttpResponse:
     """The farms on a map, coloured by EUDR status (data from eudr_map_data); without JavaScript, the
     readiness table. Cost: the scope, and eudr_readiness (2 queries)."""
-    regions = regions_in_scope(request.user, eudr.EUDR_MAP_READERS)
-    readiness = eudr.eudr_readiness(
-        farms_queryset=eudr.readiness_farms(regions=regions), programs=programs_in_scope(regions)
-    )
+    regions = regions_in_scope(request.user, EUDR_MAP_READERS)
+    readiness = eudr_readiness(farms_queryset=readiness_farms(regions=regions), programs=programs_in_scope(regions))
     # The geometry page's URL for any farm id, for the popups of users who may record geometries.
     edit_url = reverse("farm_geometry", args=[0]).replace("/0/", "/{id}/")
     config = {
         **map_settings(),
         "mode": "overview",
         "dataUrl": reverse("eudr_map_data"),
-        "editUrl": edit_url if has_role(request.user, eudr.EUDR_EDITORS) else "",
+        "editUrl": edit_url if has_role(request.user, EUDR_EDITORS) else "",
         "strings": map_strings(),
     }
     return render(request, "members/eudr/map.html", {"eudr_readiness": readiness, "map_config": config})
@@ -415,7 +309,7 @@ def _bbox(value: str) -> tuple[float, float, float, float] | None:
     return west, south, east, north
 
 
-@role_required(eudr.EUDR_MAP_READERS)
+@role_required(EUDR_MAP_READERS)
 @require_GET
 def eudr_map_data(request: HttpRequest) -> JsonResponse:
     """GeoJSON FeatureCollection of the farms in the user's regions, with status and reasons; `bbox`
@@ -428,8 +322,8 @@ def eudr_map_data(request: HttpRequest) -> JsonResponse:
         if bbox is None:
             return JsonResponse({"bbox": [_("Give west,south,east,north in decimal degrees.")]}, status=400)
     exclude = request.GET.get("exclude", "")
-    result = eudr.eudr_map_features(
-        farms_queryset=farms_in_scope(request.user, eudr.EUDR_MAP_READERS),
+    result = farm_map.eudr_map_features(
+        farms_queryset=farms_in_scope(request.user, EUDR_MAP_READERS),
         bbox=bbox,
         exclude_pk=int(exclude) if exclude.isascii() and exclude.isdigit() and len(exclude) < 18 else None,
     )
@@ -438,7 +332,7 @@ def eudr_map_data(request: HttpRequest) -> JsonResponse:
             "type": "FeatureCollection",
             "features": result.features,
             "truncated": result.truncated,
-            "limit": eudr.MAP_FEATURE_LIMIT,
+            "limit": farm_map.MAP_FEATURE_LIMIT,
         },
         json_dumps_params={"ensure_ascii": False},
     )

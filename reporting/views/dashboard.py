@@ -7,11 +7,11 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from certifications.reports import group_certificates_expiring, ics_coverage
+from certifications.selectors.reports import group_certificates_expiring, ics_coverage
 from cooperative.access import ALL_ROLES, ICS_READERS, has_role, role_required
 from cooperative.figures_cache import VISITS, cached_figures
 from cooperative.selectors import programs_in_scope, regions_in_scope
-from members.eudr import eudr_readiness, readiness_farms
+from members.eudr.readiness import eudr_readiness, readiness_farms
 from reporting.selectors import DashboardFigures, dashboard_figures, default_visits_period, visits_by_purpose
 
 
@@ -49,7 +49,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     )
     context["figures"] = replace(context["figures"], visits_by_purpose=visits)
     context["charts"] = chart_data(context["figures"])
-    return render(request, "cooperative/dashboard.html", context)
+    return render(request, "reporting/dashboard.html", context)
 
 
 def chart_data(figures: DashboardFigures) -> dict[str, dict]:

@@ -20,11 +20,10 @@ from cooperative.access import MEMBER_WRITERS, Role, role_required
 from cooperative.figures_cache import cached_figures
 from cooperative.forms import CommunityProjectForm, add_service_errors
 from cooperative.models import AllianceProgram, Region
-from cooperative.selectors import programs_in_scope, regions_in_scope
+from cooperative.selectors import program_community_projects, programs_in_scope, regions_in_scope
 from members import services as member_services
 from members.forms import EnrolMatchingForm, EnrolMemberForm
-from members.models import Member
-from members.selectors import program_enrolments
+from members.selectors import members_in_regions, program_enrolments
 from reporting.programs import ProgramProgress, program_progress
 
 ENROLMENTS_PER_PAGE = 50
@@ -68,21 +67,21 @@ def _render_detail(
         "program": program,
         "progress": progress,
         "page": enrolments.get_page(request.GET.get("page")),
-        "projects": program.community_projects.filter(region__in=regions).select_related("region"),
-        "enrol_form": EnrolMemberForm(members=Member.objects.none()) if enrol_form is None else enrol_form,
+        "projects": program_community_projects(program, regions=regions),
+        "enrol_form": EnrolMemberForm(members=members_in_regions(regions)) if enrol_form is None else enrol_form,
         "matching_form": EnrolMatchingForm(program=program, regions=regions),
         "project_form": (
             CommunityProjectForm(program=program, regions=regions) if project_form is None else project_form
         ),
     }
-    return render(request, "cooperative/program_detail.html", context)
+    return render(request, "reporting/program_detail.html", context)
 
 
 @role_required(MEMBER_WRITERS)
 def program_list(request: HttpRequest) -> HttpResponse:
     regions = _manager_regions(request)
     rows = program_progress(programs_in_scope(regions), regions=regions)
-    return render(request, "cooperative/program_list.html", {"rows": rows})
+    return render(request, "reporting/program_list.html", {"rows": rows})
 
 
 @role_required(MEMBER_WRITERS)
@@ -94,7 +93,7 @@ def program_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def program_enrol(request: HttpRequest, pk: int) -> HttpResponse:
     program, regions = _program_or_404(request, pk)
-    form = EnrolMemberForm(request.POST, members=Member.objects.filter(region__in=regions))
+    form = EnrolMemberForm(request.POST, members=members_in_regions(regions))
     if form.is_valid():
         try:
             member_services.enrollment_create(
@@ -137,7 +136,7 @@ def program_enrol_matching(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             members = form.matching_members()
             context.update(count=members.count(), preview=list(members[:MATCHING_PREVIEW]))
-    return render(request, "cooperative/program_enrol_matching.html", context)
+    return render(request, "reporting/program_enrol_matching.html", context)
 
 
 def _enrol_matching(program: AllianceProgram, form: EnrolMatchingForm) -> int | None:

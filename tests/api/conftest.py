@@ -6,7 +6,7 @@ from django.test import Client
 from django.utils import timezone
 
 from tests.api.factories import ApiTokenFactory
-from tests.factories import AllianceProgramFactory, PartnerFactory, region
+from tests.factories import AllianceProgramFactory, FarmFactory, MemberFactory, PartnerFactory, region
 
 
 def bearer(token) -> dict[str, str]:
@@ -68,9 +68,17 @@ def partner_b_client(token_b):
     return client
 
 
+@pytest.fixture
+def farm(db):
+    """A cocoa farm in Huánuco (the technician's and the manager's region)."""
+    return FarmFactory(member=MemberFactory(region=region("Huánuco")), crop="cocoa")
+
+
 @pytest.fixture(autouse=True)
 def english_responses(client):
-    """Pages and API errors are asserted in English (the default for requests is Spanish)."""
+    """Pages and API errors are asserted in English (the default for requests is Spanish), also for tests
+    that pick their client by name (request.getfixturevalue), which tests/conftest.py's english_messages
+    does not see."""
     client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
 
 

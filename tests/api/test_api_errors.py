@@ -17,15 +17,9 @@ from rest_framework.settings import api_settings
 from api import errors
 from api.parsers import MAX_JSON_DEPTH, JSONParser
 from members.models import FarmVisit
-from tests.factories import FarmFactory, MemberFactory, region
 
 VISITS = "/api/v1/visits/"
 DEEP = "[" * 50_000 + "]" * 50_000
-
-
-@pytest.fixture
-def farm(db):
-    return FarmFactory(member=MemberFactory(region=region("Huánuco")), crop="cocoa")
 
 
 def visit(farm, **overrides) -> dict:

@@ -55,11 +55,12 @@ def test_a_logged_in_user_without_staff_role_is_refused_with_403(outsider_client
 def test_the_token_s_last_use_is_recorded_at_most_once_a_minute(partner_a_client):
     token = partner_a_client.token
     ApiToken.objects.filter(pk=token.pk).update(last_used_at=None)
+    before = timezone.now()
 
     partner_a_client.get(URL)
     token.refresh_from_db()
     first_use = token.last_used_at
-    assert first_use is not None and timezone.now() - first_use < datetime.timedelta(seconds=5)
+    assert first_use is not None and before <= first_use <= timezone.now()
 
     partner_a_client.get(URL)
     token.refresh_from_db()
@@ -67,9 +68,10 @@ def test_the_token_s_last_use_is_recorded_at_most_once_a_minute(partner_a_client
 
     two_minutes_ago = timezone.now() - datetime.timedelta(minutes=2)
     ApiToken.objects.filter(pk=token.pk).update(last_used_at=two_minutes_ago)
+    before = timezone.now()
     partner_a_client.get(URL)
     token.refresh_from_db()
-    assert token.last_used_at > two_minutes_ago + datetime.timedelta(seconds=100)
+    assert before <= token.last_used_at <= timezone.now()
 
 
 def test_staff_session_posts_need_a_csrf_token(manager_client):

@@ -11,7 +11,7 @@ from django.test import Client
 from django.utils import timezone
 
 from cooperative.models import ProgramEnrollment
-from members import eudr
+from members.eudr.geolocation import farm_set_geometry
 from tests.factories import (
     DeforestationDeclarationFactory,
     DeliveryFactory,
@@ -176,7 +176,7 @@ def add_ready_farms(program, count: int, user, start: int = 0) -> None:
         farm = FarmFactory(member=member)
         DeforestationDeclarationFactory(farm=farm)
         geometry = eudr_square(-75.995 + 0.005 * n, -9.295, 2.5)
-        eudr.farm_set_geometry(farm=farm, geometry=geometry, source="geojson", recorded_by=user)
+        farm_set_geometry(farm=farm, geometry=geometry, source="geojson", recorded_by=user)
 
 
 @pytest.mark.parametrize(("client_name", "expected"), [("partner_a_client", 4), ("manager_client", 6)])

@@ -10,7 +10,6 @@ from django.utils import timezone
 from certifications.models import CertificationStatus
 from cooperative.selectors import regions_in_scope
 from reporting.selectors import dashboard_figures
-from tests.cooperative.test_dashboard import disburse  # noqa: F401 (a fixture)
 from tests.factories import (
     CertificationFactory,
     FarmFactory,
@@ -32,12 +31,7 @@ def progress_url(program) -> str:
 
 
 @pytest.fixture
-def today() -> datetime.date:
-    return timezone.localdate()
-
-
-@pytest.fixture
-def population(program_a, program_b, today, disburse):  # noqa: F811
+def population(program_a, program_b, today, disburse):
     """Ana (Huánuco) enrolled in A's program; Beto (Huánuco) in none; Diego (Cusco) in B's program.
 
     Ana: cocoa 2.50 ha / 1,500 kg certified RA, coffee 1.00 ha / 920 kg (20 qq) with a historical UTZ

@@ -3,26 +3,20 @@
 import datetime
 import io
 import json
-import threading
 import uuid
 
 import pytest
-from django.db import connection
 from django.test import Client
 from django.utils import timezone
 from PIL import Image
 
 from members.models import Farm, FarmVisit, VisitPestObservation, VisitPhoto
+from tests.conftest import run_together
 from tests.factories import FarmFactory, MemberFactory, region
 
 URL = "/api/v1/visits/"
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def farm(db):
-    return FarmFactory(member=MemberFactory(region=region("Huánuco")), crop="cocoa")
 
 
 def payload(farm_obj, **overrides) -> dict:
@@ -211,24 +205,16 @@ def test_the_same_visit_posted_twice_concurrently_creates_one_row(on_postgres, r
     staff_role_grant(user=user, role="technician", regions=[region("Huánuco")])
     farm = FarmFactory(member=MemberFactory(region=region("Huánuco")), crop="cocoa")
     data = payload(farm)
-    barrier = threading.Barrier(4)
-    statuses = []
-
-    def upload():
-        client = Client(headers={"Accept-Language": "en"})
+    clients = [Client(headers={"Accept-Language": "en"}) for _ in range(4)]
+    for client in clients:
         client.force_login(user)
-        barrier.wait()
-        try:
-            statuses.append(post(client, data).status_code)
-        finally:
-            connection.close()
 
-    threads = [threading.Thread(target=upload) for _ in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    def upload(client):
+        return lambda: post(client, data).status_code
 
+    statuses, errors = run_together(*(upload(client) for client in clients))
+
+    assert errors == []
     assert sorted(statuses) == [200, 200, 200, 201]
     assert FarmVisit.objects.filter(client_uuid=data["client_uuid"]).count() == 1
     assert VisitPestObservation.objects.count() == 2

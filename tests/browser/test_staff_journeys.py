@@ -9,7 +9,7 @@ from PIL import Image
 
 from cooperative.csp_policy import content_security_policy
 from cooperative.services import staff_role_grant
-from members.eudr import farm_set_geometry
+from members.eudr.geolocation import farm_set_geometry
 from members.models import Farm, Member
 from tests.browser.conftest import CspViolations, log_in, new_context
 from tests.factories import (

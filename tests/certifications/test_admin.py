@@ -4,7 +4,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from certifications.models import Certification, CertificationEvent
-from certifications.services import certification_change_status
+from certifications.services.certifications import certification_change_status
 from tests import factories
 
 

@@ -8,7 +8,6 @@ from decimal import Decimal
 import openpyxl
 import pytest
 from django.urls import reverse
-from django.utils import timezone
 
 from certifications.models import CafeTier, CertificationStatus, NonConformity, Sanction
 from members.models import Farm, Member
@@ -63,11 +62,6 @@ def workbook_rows(response) -> list[tuple]:
 def as_dicts(rows: list[tuple]) -> dict[str, dict]:
     header, *body = rows
     return {row[0] + " " + row[3]: dict(zip(header, row, strict=True)) for row in body}
-
-
-@pytest.fixture
-def today() -> datetime.date:
-    return timezone.localdate()
 
 
 @pytest.fixture

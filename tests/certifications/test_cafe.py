@@ -7,8 +7,8 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
-from certifications.committee import cafe_tier, cafe_verification_record
 from certifications.models import CafeTier, CafeVerification
+from certifications.services.cafe import cafe_tier, cafe_verification_record
 from tests import factories
 
 D = Decimal

@@ -6,7 +6,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from certifications.models import Certification, CertificationEvent
-from certifications.services import certification_change_status, certification_create
+from certifications.services.certifications import certification_change_status, certification_create
 from members.models import Farm
 from tests import factories
 
@@ -411,7 +411,7 @@ def test_it_locks_the_certification_row_before_deciding(on_postgres, farm, rainf
 @pytest.mark.django_db
 def test_an_organic_farm_sanctioned_during_conversion_restarts_it_at_c1():
     from certifications.models import CertificationStatus
-    from certifications.services import certification_change_status, certification_create
+    from certifications.services.certifications import certification_change_status, certification_create
     from tests.factories import FarmFactory, UserFactory, standard
 
     decider = UserFactory(username="comite")

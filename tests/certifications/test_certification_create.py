@@ -6,7 +6,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from certifications.models import Certification, CertificationEvent
-from certifications.services import certification_change_status, certification_create
+from certifications.services.certifications import certification_change_status, certification_create
 from members.models import Farm, Member
 from tests import factories
 

@@ -8,9 +8,9 @@ from django.apps import apps
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
-from certifications.inspections import checklist_create, requirement_create, requirement_update
 from certifications.models import Checklist, Inspection, Requirement
-from tests.certifications.test_inspections import certified_farm, make_inspector, record
+from certifications.services.checklists import checklist_create, requirement_create, requirement_update
+from tests.certifications.conftest import certified_farm, make_inspector, record
 from tests.factories import UserFactory, standard
 
 pytestmark = pytest.mark.django_db

@@ -5,8 +5,6 @@ non-conformities, sanctions, C.A.F.E. verifications), and what the ICS coordinat
 import datetime
 
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from certifications.models import Checklist, GroupCertificate, InspectorConflict, Requirement
@@ -14,6 +12,7 @@ from cooperative.models import StaffRole
 from cooperative.roles import role_permissions
 from cooperative.services import staff_role_grant
 from tests import factories
+from tests.conftest import changelist_queries
 
 pytestmark = pytest.mark.django_db
 
@@ -35,12 +34,6 @@ CHANGELISTS = {
 READ_ONLY = ["inspection", "nonconformity", "sanction", "cafeverification"]
 
 
-@pytest.fixture
-def superuser_client(client):
-    client.force_login(factories.UserFactory(username="root", is_superuser=True, is_staff=True))
-    return client
-
-
 def role_client(client, role: str):
     user = factories.UserFactory(username=f"user-{role}")
     staff_role_grant(user=user, role=role, regions=[factories.region("Huánuco")])
@@ -48,21 +41,14 @@ def role_client(client, role: str):
     return client
 
 
-def changelist_queries(client, model: str) -> int:
-    with CaptureQueriesContext(connection) as queries:
-        response = client.get(reverse(f"admin:certifications_{model}_changelist"))
-    assert response.status_code == 200
-    return len(queries)
-
-
 @pytest.mark.parametrize("model", sorted(CHANGELISTS))
 def test_each_changelist_takes_the_same_queries_for_1_and_20_rows(superuser_client, model):
     CHANGELISTS[model]()
-    one_row = changelist_queries(superuser_client, model)
+    one_row = changelist_queries(superuser_client, f"certifications_{model}")
 
     for _ in range(19):
         CHANGELISTS[model]()
-    twenty_rows = changelist_queries(superuser_client, model)
+    twenty_rows = changelist_queries(superuser_client, f"certifications_{model}")
 
     assert twenty_rows == one_row
 

@@ -9,11 +9,10 @@ import datetime
 
 import pytest
 from django.urls import reverse
-from django.utils import timezone
 
-from certifications.committee import sanction_impose
 from certifications.models import Certification, CertificationEvent
-from certifications.services import certification_change_status, certification_create
+from certifications.services.certifications import certification_change_status, certification_create
+from certifications.services.sanctions import sanction_impose
 from cooperative.models import Region
 from tests import factories
 
@@ -23,16 +22,6 @@ EN = {"HTTP_ACCEPT_LANGUAGE": "en"}
 DAY = datetime.timedelta(days=1)
 READERS = ["manager_client", "ics_client", "technician_client"]
 DECIDERS = ["manager_client", "ics_client"]
-
-
-@pytest.fixture
-def today() -> datetime.date:
-    return timezone.localdate()
-
-
-@pytest.fixture
-def decider(db):
-    return factories.UserFactory(username="comite", first_name="Rosa", last_name="Quispe")
 
 
 def farm_in(region_name: str, member_code: str | None = None, **kwargs):

@@ -7,7 +7,7 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from certifications.models import Certification, NonConformity
-from certifications.services import certification_change_status, certification_create
+from certifications.services.certifications import certification_change_status, certification_create
 from tests import factories
 
 DAY = datetime.timedelta(days=1)

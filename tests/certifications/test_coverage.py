@@ -1,4 +1,4 @@
-"""Internal inspection coverage (certifications.reports.ics_coverage), its page and the ICS home: which farms
+"""Internal inspection coverage (certifications.selectors.reports.ics_coverage), its page and the ICS home: which farms
 count, the 12-month window, the scope by the member's region, access by role and pinned query counts."""
 
 import datetime
@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from certifications.models import CertificationStatus
-from certifications.reports import CoverageRow, ics_coverage, months_before
+from certifications.selectors.reports import CoverageRow, ics_coverage, months_before
 from cooperative.models import Region
 from members.models import Farm, Member
 from tests.factories import CertificationFactory, FarmFactory, InspectionFactory, region, standard

@@ -12,21 +12,13 @@ from django.db import transaction
 from django.db.models import ProtectedError
 from django.urls import reverse
 
-from certifications.committee import sanction_impose
 from certifications.models import CertificationEvent
-from tests import factories
+from certifications.services.sanctions import sanction_impose
 
 
 @pytest.fixture
 def event(farm, rainforest, open_candidate) -> CertificationEvent:
     return open_candidate(farm=farm, standard=rainforest).events.get()
-
-
-@pytest.fixture
-def superuser_client(client, db):
-    user = factories.UserFactory(username="root", is_superuser=True, is_staff=True)
-    client.force_login(user)
-    return client
 
 
 @pytest.mark.django_db

@@ -5,7 +5,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from certifications.models import CertificationStatus
-from certifications.services import certification_change_status, certification_create
+from certifications.services.certifications import certification_change_status, certification_create
 from tests.factories import FarmFactory, UserFactory, standard
 
 pytestmark = pytest.mark.django_db

@@ -7,21 +7,15 @@ import datetime
 import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
-from django.utils import timezone
 
-from certifications.committee import group_certificate_create, group_certificate_update
 from certifications.models import GroupCertificate
+from certifications.services.group_certificates import group_certificate_create, group_certificate_update
 from tests import factories
 
 pytestmark = pytest.mark.django_db
 
 EN = {"HTTP_ACCEPT_LANGUAGE": "en"}
 DAY = datetime.timedelta(days=1)
-
-
-@pytest.fixture
-def today() -> datetime.date:
-    return timezone.localdate()
 
 
 def values(**changes) -> dict:

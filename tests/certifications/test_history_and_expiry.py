@@ -4,7 +4,7 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from certifications.models import Certification, CertificationEvent
-from certifications.services import (
+from certifications.services.certifications import (
     certification_change_status,
     certification_expire_due,
     certification_import_history,

@@ -10,9 +10,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils.formats import date_format
 
-from certifications import committee
 from certifications.models import Certification, CertificationEvent, Sanction
-from certifications.services import certification_change_status, certification_create
+from certifications.services import sanctions
+from certifications.services.certifications import certification_change_status, certification_create
 from tests import factories
 
 DAY = datetime.timedelta(days=1)
@@ -30,7 +30,7 @@ def certified(farm, rainforest, open_candidate, certify, today) -> Certification
 
 
 def impose(certification, staff, kind, starts_on, **kwargs) -> Sanction:
-    return committee.sanction_impose(
+    return sanctions.sanction_impose(
         certification=certification,
         kind=kind,
         starts_on=starts_on,
@@ -194,7 +194,7 @@ def test_bad_sanction_inputs_are_refused_on_their_field_and_write_nothing(
     before = written()
 
     with pytest.raises(ValidationError) as refused:
-        committee.sanction_impose(certification=certified, kind=kind, decided_by=staff, **arguments)
+        sanctions.sanction_impose(certification=certified, kind=kind, decided_by=staff, **arguments)
 
     assert refused.value.message_dict == {
         field: [message.replace("{-30}", short(today - 30 * DAY)) for message in messages]
@@ -240,7 +240,7 @@ def test_the_status_change_is_undone_when_the_sanction_cannot_be_saved(certified
 def test_lifting_a_sales_block_reinstates_the_certificate(certified, staff, today):
     sanction = impose(certified, staff, "sales_block", today - 10 * DAY)
 
-    lifted = committee.sanction_lift(
+    lifted = sanctions.sanction_lift(
         sanction=sanction, ends_on=today, reason="Corrective action verified", decided_by=staff
     )
 
@@ -275,7 +275,7 @@ def test_lifting_a_suspension_during_conversion_restarts_it_at_c1(farm, organic,
     )
     sanction = impose(conversion, staff, "suspension", today - 10 * DAY)
 
-    committee.sanction_lift(sanction=sanction, ends_on=today, reason="Buffer zone restored", decided_by=staff)
+    sanctions.sanction_lift(sanction=sanction, ends_on=today, reason="Buffer zone restored", decided_by=staff)
 
     conversion.refresh_from_db()
     assert (conversion.status, conversion.conversion_stage) == ("in_conversion", "c1")
@@ -286,7 +286,7 @@ def test_lifting_without_reinstatement_leaves_the_status(certified, staff, today
     sanction = impose(certified, staff, "suspension", today - 10 * DAY)
     before = written()
 
-    committee.sanction_lift(
+    sanctions.sanction_lift(
         sanction=sanction, ends_on=today, reason="Ends; status decided later", decided_by=staff, reinstate=False
     )
 
@@ -301,7 +301,7 @@ def test_lifting_a_warning_only_ends_it(certified, staff, today, written):
     sanction = impose(certified, staff, "warning", today - 10 * DAY, ends_on=today + 60 * DAY)
     before = written()
 
-    committee.sanction_lift(sanction=sanction, ends_on=today, reason="Records now complete", decided_by=staff)
+    sanctions.sanction_lift(sanction=sanction, ends_on=today, reason="Records now complete", decided_by=staff)
 
     sanction.refresh_from_db()
     assert sanction.ends_on == today
@@ -318,7 +318,7 @@ def test_reinstatement_is_refused_while_a_critical_non_conformity_is_open(certif
     before = written()
 
     with pytest.raises(ValidationError) as refused:
-        committee.sanction_lift(sanction=sanction, ends_on=today, reason="Too early", decided_by=staff)
+        sanctions.sanction_lift(sanction=sanction, ends_on=today, reason="Too early", decided_by=staff)
 
     (message,) = refused.value.message_dict["reinstate"]
     assert "open critical non-conformity under Rainforest Alliance: RA-1.5" in message
@@ -335,7 +335,7 @@ def test_reinstatement_is_refused_while_another_sanction_holds(certified, staff,
     before = written()
 
     with pytest.raises(ValidationError) as refused:
-        committee.sanction_lift(sanction=block, ends_on=today, reason="Paid", decided_by=staff)
+        sanctions.sanction_lift(sanction=block, ends_on=today, reason="Paid", decided_by=staff)
 
     assert refused.value.message_dict == {
         "reinstate": [
@@ -352,7 +352,7 @@ def test_an_exclusion_cannot_be_lifted(certified, staff, today, written):
     before = written()
 
     with pytest.raises(ValidationError, match="An exclusion is final and cannot be lifted"):
-        committee.sanction_lift(sanction=sanction, ends_on=today, reason="Second chance", decided_by=staff)
+        sanctions.sanction_lift(sanction=sanction, ends_on=today, reason="Second chance", decided_by=staff)
 
     assert written() == before
     assert status_of(certified) == "excluded"
@@ -363,10 +363,10 @@ def test_a_sanction_cannot_be_lifted_twice_nor_before_it_started(certified, staf
     sanction = impose(certified, staff, "suspension", today - 10 * DAY)
 
     with pytest.raises(ValidationError) as too_early:
-        committee.sanction_lift(sanction=sanction, ends_on=today - 11 * DAY, reason="Typo", decided_by=staff)
-    committee.sanction_lift(sanction=sanction, ends_on=today, reason="Done", decided_by=staff)
+        sanctions.sanction_lift(sanction=sanction, ends_on=today - 11 * DAY, reason="Typo", decided_by=staff)
+    sanctions.sanction_lift(sanction=sanction, ends_on=today, reason="Done", decided_by=staff)
     with pytest.raises(ValidationError) as twice:
-        committee.sanction_lift(sanction=sanction, ends_on=today, reason="Again", decided_by=staff)
+        sanctions.sanction_lift(sanction=sanction, ends_on=today, reason="Again", decided_by=staff)
 
     assert too_early.value.message_dict["ends_on"] == [
         f"A sanction cannot be lifted before it started ({short(today - 10 * DAY)})."
@@ -381,7 +381,7 @@ def test_imposing_and_lifting_lock_their_rows_before_any_check(on_postgres, cert
     with CaptureQueriesContext(connection) as imposing:
         sanction = impose(certified, staff, "suspension", today - DAY)
     with CaptureQueriesContext(connection) as lifting:
-        committee.sanction_lift(sanction=sanction, ends_on=today, reason="Verified", decided_by=staff)
+        sanctions.sanction_lift(sanction=sanction, ends_on=today, reason="Verified", decided_by=staff)
 
     reads = [query["sql"] for query in imposing.captured_queries if query["sql"].startswith("SELECT")]
     assert reads[0].endswith('FOR UPDATE OF "certifications_certification"')

@@ -5,11 +5,10 @@ import datetime
 
 import pytest
 from django.urls import reverse
-from django.utils import timezone
 
-from certifications.committee import sanction_impose
 from certifications.models import Certification, CertificationEvent, Sanction
-from certifications.services import certification_change_status, certification_create
+from certifications.services.certifications import certification_change_status, certification_create
+from certifications.services.sanctions import sanction_impose
 from cooperative.models import Region
 from tests import factories
 
@@ -17,16 +16,6 @@ pytestmark = pytest.mark.django_db
 
 EN = {"HTTP_ACCEPT_LANGUAGE": "en"}
 DAY = datetime.timedelta(days=1)
-
-
-@pytest.fixture
-def today() -> datetime.date:
-    return timezone.localdate()
-
-
-@pytest.fixture
-def decider(db):
-    return factories.UserFactory(username="comite", first_name="Rosa", last_name="Quispe")
 
 
 def certified_in(region_name: str, decider, today, **farm) -> Certification:

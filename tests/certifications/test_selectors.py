@@ -3,7 +3,7 @@ import datetime
 import pytest
 
 from certifications.models import Certification
-from certifications.selectors import (
+from certifications.selectors.certifications import (
     certifications_expiring,
     certifications_for_list,
     certified_farm_counts,

@@ -251,6 +251,20 @@ def test_the_template_check_lets_static_scripts_and_data_through(html):
     assert inline_code(html) == []
 
 
+STATIC_SCRIPT = re.compile(r"<script\b[^>]*\ssrc=\"{%\s*static\s+'([^']+)'\s*%}\"", re.IGNORECASE)
+
+
+def test_every_script_the_templates_load_is_in_static_js_or_static_vendor():
+    templates = [path for folder in TEMPLATE_DIRS for path in sorted(folder.rglob("*.html"))]
+    scripts = {match.group(1) for path in templates for match in STATIC_SCRIPT.finditer(path.read_text("utf-8"))}
+    assert "js/dashboard.js" in scripts
+
+    assert sorted(script for script in scripts if not script.startswith(("js/", "vendor/"))) == []
+    assert sorted(script for script in scripts if not (PROJECT / "static" / script).is_file()) == []
+    # No app keeps scripts of its own: static/ is the one place to look for them.
+    assert sorted(str(path.relative_to(PROJECT)) for path in PROJECT.glob("*/static")) == []
+
+
 def test_every_admin_list_keeps_an_action_bar():
     """Django's admin/change_list.html writes an inline <style> for a list without either action bar."""
     without = [
@@ -273,7 +287,7 @@ def test_every_admin_list_keeps_an_action_bar():
 )
 def test_third_party_pages_render_no_inline_code(manager_client, path):
     """Swagger UI and the admin, whose templates come from their packages (Swagger UI's styles moved out by
-    templates/cooperative/api_docs.html)."""
+    templates/api/docs.html)."""
     response = manager_client.get(path, HTTP_ACCEPT="text/html")
 
     assert response.status_code == 200

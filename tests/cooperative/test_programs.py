@@ -1,14 +1,15 @@
+"""Regions, alliance programs and community projects, staff roles and their region scope, and the program history."""
+
 import datetime
 
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
-from cooperative.models import AllianceProgram, CommunityProject, ProgramEnrollment, Region, StaffRole
+from cooperative.models import AllianceProgram, CommunityProject, Region, StaffRole
 from cooperative.selectors import regions_in_scope
 from cooperative.services import community_project_create, staff_role_grant
-from members.services import enrollment_create, member_withdraw
-from tests.factories import AllianceProgramFactory, MemberFactory, PartnerFactory, UserFactory, region
+from tests.factories import AllianceProgramFactory, PartnerFactory, UserFactory, region
 
 pytestmark = pytest.mark.django_db
 
@@ -45,48 +46,6 @@ def test_a_program_needs_one_or_more_known_crops(crops):
         program.full_clean()
 
     assert "crops" in excinfo.value.message_dict
-
-
-def test_a_member_is_enrolled_once_per_program():
-    program = AllianceProgramFactory()
-    member = MemberFactory()
-    enrollment_create(program=program, member=member, enrolled_on=datetime.date(2013, 1, 1))
-
-    with pytest.raises(ValidationError):
-        enrollment_create(program=program, member=member, enrolled_on=datetime.date(2013, 1, 1))
-    with pytest.raises(IntegrityError), transaction.atomic():
-        ProgramEnrollment.objects.create(program=program, member=member, enrolled_on=datetime.date(2014, 1, 1))
-
-    assert ProgramEnrollment.objects.count() == 1
-
-
-def test_enrolment_is_refused_outside_the_programs_regions():
-    program = AllianceProgramFactory(regions=[region("Huánuco")])
-
-    with pytest.raises(ValidationError) as excinfo:
-        enrollment_create(
-            program=program, member=MemberFactory(region=region("Cusco")), enrolled_on=datetime.date(2013, 1, 1)
-        )
-
-    assert "member" in excinfo.value.message_dict
-    assert not ProgramEnrollment.objects.exists()
-
-
-def test_enrolment_before_the_program_starts_is_refused():
-    program = AllianceProgramFactory(starts_on=datetime.date(2012, 2, 1))
-
-    with pytest.raises(ValidationError) as excinfo:
-        enrollment_create(program=program, member=MemberFactory(), enrolled_on=datetime.date(2011, 12, 31))
-
-    assert "enrolled_on" in excinfo.value.message_dict
-
-
-def test_a_withdrawn_member_cannot_be_enrolled():
-    member = MemberFactory()
-    member = member_withdraw(member=member, withdrawn_on=datetime.date(2025, 1, 1), reason="Retiro")
-
-    with pytest.raises(ValidationError):
-        enrollment_create(program=AllianceProgramFactory(), member=member, enrolled_on=datetime.date(2024, 1, 1))
 
 
 def test_a_community_project_counts_positive_beneficiaries():

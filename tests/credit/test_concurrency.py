@@ -1,45 +1,16 @@
 """Concurrent requests on PostgreSQL: the row lock on the loan serialises them (skipped on SQLite)."""
 
-import threading
 from decimal import Decimal
 
 import pytest
-from django.core.exceptions import ValidationError
-from django.db import connection
-from django.utils import translation
 
 from credit import schedule, selectors, services
 from credit.models import Loan, LoanStatus, LoanTransaction, TransactionKind
 from tests import factories
+from tests.conftest import run_together
 from tests.credit.conftest import SUBMITTED_ON
 
-TIMEOUT_SECONDS = 30
 pytestmark = pytest.mark.postgres
-
-
-def run_together(*calls):
-    """Start every call at the same moment in its own thread (own connection); return (results, errors)."""
-    barrier = threading.Barrier(len(calls))
-    results, errors = [], []
-
-    def run(call):
-        try:
-            barrier.wait(timeout=TIMEOUT_SECONDS)
-            # Each thread starts in the default language; messages are asserted in English.
-            with translation.override("en"):
-                results.append(call())
-        except ValidationError as exc:
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(call,)) for call in calls]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=TIMEOUT_SECONDS)
-    assert not any(thread.is_alive() for thread in threads)
-    return results, errors
 
 
 @pytest.mark.django_db(transaction=True)

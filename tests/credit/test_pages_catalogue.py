@@ -21,12 +21,6 @@ CREDIT_CLIENTS = ["manager_client", "credit_officer_client"]
 REFUSED_CLIENTS = ["technician_client", "ics_client", "outsider_client"]
 
 
-@pytest.fixture(autouse=True)
-def english_pages(client):
-    """Pages in English, so tests read the source strings (the default language is Spanish)."""
-    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
-
-
 @pytest.fixture
 def item():
     return InputItemFactory(name="Guano de isla", unit="saco 50 kg", unit_price=Decimal("120.00"))

@@ -25,12 +25,6 @@ REFUSED_CLIENTS = ["technician_client", "ics_client", "outsider_client"]
 LOAN_ACTIONS = ["loan_approve", "loan_reject", "loan_withdraw", "loan_disburse", "loan_repay", "loan_write_off"]
 
 
-@pytest.fixture(autouse=True)
-def english_pages(client):
-    """Pages in English, so tests read the source strings (the default language is Spanish)."""
-    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
-
-
 @pytest.fixture
 def repayment(active_loan, maker) -> LoanTransaction:
     return services.loan_repay(

@@ -35,12 +35,6 @@ REFUSED_CLIENTS = ["technician_client", "ics_client", "outsider_client"]
 FIRST_DUE_ON = datetime.date(2026, 2, 15)
 
 
-@pytest.fixture(autouse=True)
-def english_pages(client):
-    """Pages in English, so tests read the source strings (the default language is Spanish)."""
-    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
-
-
 @pytest.fixture
 def cusco_loan(product, fertilizer, maker) -> Loan:
     return services.loan_create(
@@ -530,9 +524,7 @@ def test_the_approvals_query_count_does_not_grow_with_its_rows(
 
 
 @pytest.mark.spanish
-def test_the_pages_answer_in_spanish_by_default(client, credit_officer_client, active_loan):
-    del client.defaults["HTTP_ACCEPT_LANGUAGE"]
-
+def test_the_pages_answer_in_spanish_by_default(credit_officer_client, active_loan):
     response = credit_officer_client.get(reverse("loan_detail", args=[active_loan.pk]))
 
     assert response.status_code == 200

@@ -1,22 +1,14 @@
 """The deliveries admin is read-only (rows are written by the services) and its lists do not grow queries."""
 
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from deliveries import services
 from tests import factories
+from tests.conftest import changelist_queries
 from tests.deliveries.conftest import PAID_ON, record
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def superuser_client(client):
-    user = factories.UserFactory(username="admin", is_superuser=True, is_staff=True)
-    client.force_login(user)
-    return client
 
 
 def _settled_deliveries(count: int, cashier) -> None:
@@ -26,21 +18,14 @@ def _settled_deliveries(count: int, cashier) -> None:
         services.delivery_settle(delivery=delivery, paid_on=PAID_ON, settled_by=cashier)
 
 
-def changelist_queries(client, name: str) -> int:
-    with CaptureQueriesContext(connection) as queries:
-        response = client.get(reverse(f"admin:deliveries_{name}_changelist"))
-    assert response.status_code == 200
-    return len(queries)
-
-
 @pytest.mark.parametrize("name", ["delivery", "settlement"])
 def test_the_changelists_query_count_does_not_grow_with_rows(superuser_client, cashier, name):
     _settled_deliveries(1, cashier)
-    one_row = changelist_queries(superuser_client, name)
+    one_row = changelist_queries(superuser_client, f"deliveries_{name}")
 
     _settled_deliveries(9, cashier)
 
-    assert changelist_queries(superuser_client, name) == one_row
+    assert changelist_queries(superuser_client, f"deliveries_{name}") == one_row
 
 
 def test_nothing_can_be_added_changed_or_deleted_in_the_admin(superuser_client, delivery):

@@ -1,47 +1,19 @@
 """Concurrent settlements on PostgreSQL: the delivery's row lock lets one win (skipped on SQLite)."""
 
 import datetime
-import threading
 from decimal import Decimal
 
 import pytest
-from django.core.exceptions import ValidationError
-from django.db import connection
-from django.utils import translation
 
 from credit import selectors as credit_selectors
 from credit.models import LoanTransaction, TransactionKind
 from deliveries import services
 from deliveries.models import Settlement, SettlementDeduction
 from tests import factories
+from tests.conftest import run_together
 from tests.deliveries.conftest import LOAN_TOTAL, PAID_ON, make_loan, record
 
-TIMEOUT_SECONDS = 30
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("reference_data")]
-
-
-def run_together(*calls):
-    """Start every call at the same moment in its own thread (own connection); return (results, errors)."""
-    barrier = threading.Barrier(len(calls))
-    results, errors = [], []
-
-    def run(call):
-        try:
-            barrier.wait(timeout=TIMEOUT_SECONDS)
-            with translation.override("en"):  # each thread starts in the default language
-                results.append(call())
-        except ValidationError as exc:
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(call,)) for call in calls]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=TIMEOUT_SECONDS)
-    assert not any(thread.is_alive() for thread in threads)
-    return results, errors
 
 
 @pytest.fixture

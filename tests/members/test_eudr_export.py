@@ -1,4 +1,4 @@
-"""The EUDR GeoJSON export (members.eudr.eudr_export_build): RFC 7946 structure written out in the checks
+"""The EUDR GeoJSON export (deliveries.eudr.eudr_export_build): RFC 7946 structure written out in the checks
 below, the EUDR rules (ready farms only, properties, 6 decimals, consent for names), selections and the
 splitting of large exports into several files in a ZIP."""
 
@@ -13,7 +13,9 @@ import pytest
 from django.utils import timezone
 
 from cooperative.models import ProgramEnrollment
-from members import eudr
+from deliveries.eudr import EudrSelection, eudr_export_build, eudr_export_preview
+from members.eudr.geojson import EudrExport, feature_text
+from members.eudr.geolocation import farm_set_geometry
 from members.models import Farm
 from tests.factories import (
     AllianceProgramFactory,
@@ -31,7 +33,7 @@ pytestmark = pytest.mark.django_db
 
 D = Decimal
 TINGO = (-75.995, -9.295)
-NO_SELECTION = eudr.EudrSelection()
+NO_SELECTION = EudrSelection()
 
 
 # -- an RFC 7946 / EUDR checker, written out so that the test does not trust the code it checks -----------
@@ -89,10 +91,10 @@ def places(data: dict) -> list[str]:
     return [feature["properties"]["ProductionPlace"] for feature in data["features"]]
 
 
-def export(**kwargs) -> eudr.EudrExport:
+def export(**kwargs) -> EudrExport:
     kwargs.setdefault("farms_queryset", Farm.objects.all())
     kwargs.setdefault("selection", NO_SELECTION)
-    return eudr.eudr_export_build(**kwargs)
+    return eudr_export_build(**kwargs)
 
 
 @pytest.fixture
@@ -105,7 +107,7 @@ def ready_farm(user=None, *, polygon: bool = False, offset: int = 0, **kwargs) -
     DeforestationDeclarationFactory(farm=farm)
     if polygon:
         geometry = eudr_square(TINGO[0] + 0.01 * offset, TINGO[1], float(farm.hectares))
-        eudr.farm_set_geometry(farm=farm, geometry=geometry, source="geojson", recorded_by=user or UserFactory())
+        farm_set_geometry(farm=farm, geometry=geometry, source="geojson", recorded_by=user or UserFactory())
     return farm
 
 
@@ -141,7 +143,7 @@ def test_a_multipolygon_farm_is_exported_as_a_multipolygon(user):
     DeforestationDeclarationFactory(farm=farm)
     first = eudr_square(*TINGO, 1)["coordinates"]
     second = eudr_square(TINGO[0] + 0.003, TINGO[1], 1)["coordinates"]
-    eudr.farm_set_geometry(
+    farm_set_geometry(
         farm=farm, geometry={"type": "MultiPolygon", "coordinates": [first, second]}, source="kml", recorded_by=user
     )
 
@@ -181,7 +183,7 @@ def test_the_selection_narrows_by_program_region_and_farm_ids():
     elsewhere = ready_farm(member=MemberFactory(region=region("San Martín")))
 
     def selected(**selection) -> list[int]:
-        content = export(selection=eudr.EudrSelection(**selection)).file.read()
+        content = export(selection=EudrSelection(**selection)).file.read()
         return [int(place.rsplit("-P", 1)[1]) for place in places(assert_eudr_geojson(content))]
 
     assert selected(program=program) == [enrolled.pk]
@@ -196,7 +198,7 @@ def test_the_delivery_period_keeps_farms_with_a_delivery_in_it_not_reversed():
     DeliveryFactory(farm=earlier, delivered_on=datetime.date(2025, 5, 10))
     ready_farm()  # never delivered
 
-    selection = eudr.EudrSelection(delivered_from=datetime.date(2026, 1, 1), delivered_to=datetime.date(2026, 12, 31))
+    selection = EudrSelection(delivered_from=datetime.date(2026, 1, 1), delivered_to=datetime.date(2026, 12, 31))
 
     assert places(assert_eudr_geojson(export(selection=selection).file.read())) == [
         f"{delivered.member.code}-P{delivered.pk}"
@@ -209,7 +211,7 @@ def test_the_preview_counts_and_explains_the_farms_left_out(django_assert_num_qu
     DeforestationDeclarationFactory(farm=missing)
 
     with django_assert_num_queries(3):  # counts, the farms left out, their overlaps
-        preview = eudr.eudr_export_preview(farms_queryset=Farm.objects.all(), selection=NO_SELECTION)
+        preview = eudr_export_preview(farms_queryset=Farm.objects.all(), selection=NO_SELECTION)
 
     assert (preview.ready, preview.not_ready) == (1, 1)
     assert preview.not_ready_farms == [(missing, ["No geolocation: record the plot's point or its boundary."])]
@@ -221,7 +223,7 @@ def test_the_preview_counts_and_explains_the_farms_left_out(django_assert_num_qu
 def test_an_export_past_the_size_limit_is_split_into_files_under_it_in_a_zip(user):
     farms = [ready_farm(user, polygon=True, offset=n) for n in range(5)]
     stored = Farm.objects.select_related("member").get(pk=farms[0].pk)
-    one_feature = len(eudr.feature_text(stored, producer_name=False).encode())
+    one_feature = len(feature_text(stored, producer_name=False).encode())
     limit = 2 * one_feature + 100  # two features per file
 
     result = export(max_file_bytes=limit)

@@ -7,7 +7,8 @@ from decimal import Decimal
 import pytest
 from django.test import Client
 
-from members import eudr
+from members.eudr import farm_map
+from members.eudr.geolocation import farm_set_geometry
 from members.geo_formats import geometry_text
 from members.geometry import swap_coordinates
 from members.models import Farm, FarmDeforestationDeclaration
@@ -350,7 +351,7 @@ def test_the_map_data_keep_to_the_bounding_box_and_the_cap(manager_client, farm,
     FarmFactory(latitude=D("-6.500000"), longitude=D("-76.400000"))  # Moyobamba, far from Tingo María
 
     inside = manager_client.get("/eudr/map/data/", {"bbox": "-76.1,-9.4,-75.9,-9.2"}).json()
-    monkeypatch.setattr(eudr, "MAP_FEATURE_LIMIT", 1)
+    monkeypatch.setattr(farm_map, "MAP_FEATURE_LIMIT", 1)
     capped = manager_client.get("/eudr/map/data/").json()
 
     assert [feature["id"] for feature in inside["features"]] == [farm.pk]
@@ -358,7 +359,7 @@ def test_the_map_data_keep_to_the_bounding_box_and_the_cap(manager_client, farm,
 
 
 def test_a_polygon_is_found_by_its_box_in_the_map_data(manager_client, farm):
-    eudr.farm_set_geometry(farm=farm, geometry=eudr_square(*TINGO, 2.5), source="geojson", recorded_by=UserFactory())
+    farm_set_geometry(farm=farm, geometry=eudr_square(*TINGO, 2.5), source="geojson", recorded_by=UserFactory())
 
     body = manager_client.get("/eudr/map/data/", {"bbox": "-75.9951,-9.2951,-75.9949,-9.2949"}).json()
 

@@ -8,7 +8,9 @@ from django.core.exceptions import ValidationError
 from shapely.geometry import shape
 
 from cooperative.models import ProgramEnrollment
-from members import eudr
+from members.eudr.geolocation import farm_declare_land_use, farm_set_geometry, overlapping_farms
+from members.eudr.readiness import eudr_readiness
+from members.eudr.status import EudrStatus, eudr_reasons, overlaps_prefetch, with_eudr_status
 from members.geometry import swap_coordinates
 from members.models import Farm, FarmOverlap
 from members.services import farm_update
@@ -36,12 +38,12 @@ def user():
 
 
 def save(farm, geometry, user, source="geojson"):
-    return eudr.farm_set_geometry(farm=farm, geometry=geometry, source=source, recorded_by=user)
+    return farm_set_geometry(farm=farm, geometry=geometry, source=source, recorded_by=user)
 
 
 def status_of(farm) -> tuple[str, list[str]]:
-    annotated = eudr.with_eudr_status(Farm.objects.filter(pk=farm.pk)).prefetch_related(eudr.overlaps_prefetch()).get()
-    return annotated.eudr_status, eudr.eudr_reasons(annotated)
+    annotated = with_eudr_status(Farm.objects.filter(pk=farm.pk)).prefetch_related(overlaps_prefetch()).get()
+    return annotated.eudr_status, eudr_reasons(annotated)
 
 
 # -- farm_set_geometry ------------------------------------------------------------------------------------
@@ -124,7 +126,7 @@ def test_a_point_for_a_6_ha_farm_is_saved_but_flagged_as_missing_its_polygon(use
 
     message = "The plot has 6.00 ha: over 4 ha the EUDR needs a polygon of the boundary, a point is not enough."
     assert check.warnings == [message]
-    assert status_of(farm) == (eudr.EudrStatus.MISSING_GEOMETRY, [message])
+    assert status_of(farm) == (EudrStatus.MISSING_GEOMETRY, [message])
 
 
 def test_an_area_more_than_20_percent_off_the_declared_hectares_flags_the_farm_but_is_saved(user):
@@ -138,7 +140,7 @@ def test_an_area_more_than_20_percent_off_the_declared_hectares_flags_the_farm_b
     assert "(more than 20% apart)" in check.warnings[0]
     assert "but 2.00 ha are declared" in check.warnings[0]
     status, reasons = status_of(farm)
-    assert status == eudr.EudrStatus.FLAGGED
+    assert status == EudrStatus.FLAGGED
     assert reasons == check.warnings
 
 
@@ -149,7 +151,7 @@ def test_correcting_the_declared_hectares_on_the_farm_settles_the_area_review(us
 
     farm_update(farm=farm, hectares=D("2.60"))
 
-    assert status_of(farm) == (eudr.EudrStatus.READY, [])
+    assert status_of(farm) == (EudrStatus.READY, [])
 
 
 def test_an_area_within_20_percent_is_not_flagged(user):
@@ -180,7 +182,7 @@ def test_an_overlapping_boundary_flags_both_farms_naming_the_other(user):
     assert D("0.5") < overlap < D("0.7")  # about a quarter of each plot
     assert f"The boundary overlaps farm La Esperanza ({first.member.code}) by {overlap} ha." in check.warnings
     assert set(FarmOverlap.objects.values_list("farm", "other_farm")) == {(first.pk, second.pk), (second.pk, first.pk)}
-    assert status_of(first)[0] == status_of(second)[0] == eudr.EudrStatus.FLAGGED
+    assert status_of(first)[0] == status_of(second)[0] == EudrStatus.FLAGGED
     assert f"The boundary overlaps farm El Mirador ({second.member.code}) by {overlap} ha." in status_of(first)[1]
 
 
@@ -222,7 +224,7 @@ def test_the_overlap_search_is_one_query_and_skips_farms_whose_box_is_far(user, 
     candidate = shape(eudr_square(TINGO[0] + 0.0007, TINGO[1] + 0.0007, 2.5))
 
     with django_assert_num_queries(1):
-        findings = eudr.overlapping_farms(shaped=candidate, area_ha=D("2.5"))
+        findings = overlapping_farms(shaped=candidate, area_ha=D("2.5"))
 
     assert [finding.other_farm for finding in findings] == [near]
 
@@ -233,8 +235,8 @@ def test_the_overlap_search_is_one_query_and_skips_farms_whose_box_is_far(user, 
 def test_the_declaration_is_recorded_then_replaced_with_its_history(user):
     farm = FarmFactory()
 
-    eudr.farm_declare_land_use(farm=farm, land_use_2020="forest", evidence_note="Bosque en 2020", declared_by=user)
-    declaration = eudr.farm_declare_land_use(
+    farm_declare_land_use(farm=farm, land_use_2020="forest", evidence_note="Bosque en 2020", declared_by=user)
+    declaration = farm_declare_land_use(
         farm=farm, land_use_2020="coffee_cocoa_agroforestry", evidence_note=" Cacao bajo sombra ", declared_by=user
     )
 
@@ -247,9 +249,7 @@ def test_the_declaration_is_recorded_then_replaced_with_its_history(user):
 
 def test_a_declaration_needs_its_evidence():
     with pytest.raises(ValidationError) as excinfo:
-        eudr.farm_declare_land_use(
-            farm=FarmFactory(), land_use_2020="pasture", evidence_note=" ", declared_by=UserFactory()
-        )
+        farm_declare_land_use(farm=FarmFactory(), land_use_2020="pasture", evidence_note=" ", declared_by=UserFactory())
 
     assert "evidence_note" in excinfo.value.message_dict
 
@@ -260,7 +260,7 @@ def test_a_farm_declared_forest_on_the_cut_off_date_is_not_ready(user):
 
     status, reasons = status_of(farm)
 
-    assert status == eudr.EudrStatus.FLAGGED
+    assert status == EudrStatus.FLAGGED
     assert reasons == [
         "Declared as forest on 31 December 2020: the plot is not deforestation-free and cannot be placed on "
         "the EU market."
@@ -270,7 +270,7 @@ def test_a_farm_declared_forest_on_the_cut_off_date_is_not_ready(user):
 def test_a_farm_without_declaration_is_flagged_for_it():
     status, reasons = status_of(FarmFactory())
 
-    assert status == eudr.EudrStatus.FLAGGED
+    assert status == EudrStatus.FLAGGED
     assert reasons == ["No deforestation-free declaration (the land use on 31 December 2020)."]
 
 
@@ -278,7 +278,7 @@ def test_a_small_farm_with_a_point_and_a_declaration_is_ready():
     farm = FarmFactory(hectares=D("2.50"))
     DeforestationDeclarationFactory(farm=farm)
 
-    assert status_of(farm) == (eudr.EudrStatus.READY, [])
+    assert status_of(farm) == (EudrStatus.READY, [])
 
 
 def test_a_farm_without_geolocation_misses_its_geometry():
@@ -286,7 +286,7 @@ def test_a_farm_without_geolocation_misses_its_geometry():
 
     status, reasons = status_of(farm)
 
-    assert status == eudr.EudrStatus.MISSING_GEOMETRY
+    assert status == EudrStatus.MISSING_GEOMETRY
     assert reasons[0] == "No geolocation: record the plot's point or its boundary."
 
 
@@ -299,7 +299,7 @@ def test_a_boundary_set_outside_the_eudr_service_counts_as_not_checked_for_a_lar
 
     status, reasons = status_of(farm)
 
-    assert status == eudr.EudrStatus.MISSING_GEOMETRY
+    assert status == EudrStatus.MISSING_GEOMETRY
     assert reasons == ["The boundary has not been checked: save it again on the farm's geometry page."]
 
 
@@ -330,7 +330,7 @@ def test_readiness_counts_located_and_ready_farms_per_region_and_program(
     readiness_population, django_assert_num_queries
 ):
     with django_assert_num_queries(2):  # per region, per program
-        readiness = eudr.eudr_readiness(farms_queryset=Farm.objects.all())
+        readiness = eudr_readiness(farms_queryset=Farm.objects.all())
 
     assert (readiness.total, readiness.located, readiness.ready) == (5, 3, 2)
     assert readiness.ready_percent == 40
@@ -346,18 +346,16 @@ def test_readiness_by_program_keeps_to_the_programs_given(readiness_population):
     for farm in Farm.objects.filter(member__region__name="San Martín"):
         ProgramEnrollmentFactory(program=other, member=farm.member, status=ProgramEnrollment.Status.COMPLETED)
 
-    everything = eudr.eudr_readiness(farms_queryset=Farm.objects.all())
-    only_one = eudr.eudr_readiness(
-        farms_queryset=Farm.objects.all(), programs=type(other).objects.filter(code="EUDR-1")
-    )
+    everything = eudr_readiness(farms_queryset=Farm.objects.all())
+    only_one = eudr_readiness(farms_queryset=Farm.objects.all(), programs=type(other).objects.filter(code="EUDR-1"))
 
     assert [row.key for row in everything.by_program] == ["EUDR-1", "OTRO"]
     assert [row.key for row in only_one.by_program] == ["EUDR-1"]
 
 
 def test_the_status_in_sql_agrees_with_the_reasons_for_every_farm(readiness_population):
-    farms = eudr.with_eudr_status(Farm.objects.all()).prefetch_related(eudr.overlaps_prefetch())
+    farms = with_eudr_status(Farm.objects.all()).prefetch_related(overlaps_prefetch())
 
     for farm in farms:
-        reasons = eudr.eudr_reasons(farm)
-        assert (farm.eudr_status == eudr.EudrStatus.READY) == (reasons == []), (farm, reasons)
+        reasons = eudr_reasons(farm)
+        assert (farm.eudr_status == EudrStatus.READY) == (reasons == []), (farm, reasons)

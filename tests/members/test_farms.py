@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from members.models import Farm
 from members.services import farm_create, farm_update, member_withdraw
-from tests.factories import FarmFactory, MemberFactory
+from tests.factories import FarmFactory, MemberFactory, region
 
 pytestmark = pytest.mark.django_db
 
@@ -69,6 +69,21 @@ def test_production_typed_in_quintals_is_stored_in_kilograms_with_the_unit_kept(
     farm.refresh_from_db()
     assert farm.estimated_production_kg == Decimal("1380.00")
     assert (farm.production_quantity, farm.production_unit) == (Decimal("30.00"), "qq")
+
+
+def test_a_production_whose_kilograms_do_not_fit_the_column_is_refused():
+    member = MemberFactory(region=region("Huánuco"))
+
+    with pytest.raises(ValidationError):
+        farm_create(
+            member=member,
+            name="La Esperanza",
+            hectares=Decimal("1"),
+            crop="coffee",
+            production_quantity=Decimal("9999999999.99"),  # fits its own column ...
+            production_unit=Farm.ProductionUnit.EXPORT_BAG,  # ... but × 69 kg needs 12 integer digits
+        )
+    assert not Farm.objects.exists()
 
 
 def test_coordinates_must_be_inside_peru():

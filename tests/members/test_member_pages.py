@@ -1,8 +1,10 @@
-"""Staff pages for members and farms: every view for every role, regional scope, search, filters, sorting,
-pagination, forms (bad input writes nothing), withdrawal, and pinned query counts.
+"""Staff pages that change members and farms: every form for every role, regional scope, registering and
+editing (bad input writes nothing), withdrawal, and the member page's links to the forms. The member list and its
+export: tests/reporting/test_member_list.py; what the member page shows: tests/reporting/test_member_page.py.
 
 Roles (tests/conftest.py): the manager covers Huánuco and San Martín, the other roles Huánuco; Cusco is out of
-everybody's scope. Pages are requested in English (HTTP_ACCEPT_LANGUAGE) where a test reads labels.
+everybody's scope (tests/conftest.py's `cusco_farm`). Pages are requested in English (HTTP_ACCEPT_LANGUAGE) where
+a test reads labels.
 """
 
 import datetime
@@ -12,42 +14,13 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from certifications.models import CertificationStatus
-from cooperative.models import ProgramEnrollment
-from credit import services as credit_services
 from members.models import Farm, Member
-from members.selectors import _SmallSetPaginator, members_for_list
-from tests.conftest import ROLE_CLIENTS
-from tests.factories import (
-    AllianceProgramFactory,
-    CertificationEventFactory,
-    CertificationFactory,
-    CreditProductFactory,
-    FarmFactory,
-    FarmVisitFactory,
-    InputItemFactory,
-    MemberFactory,
-    ProgramEnrollmentFactory,
-    UserFactory,
-    region,
-    standard,
-)
+from tests.factories import FarmFactory, MemberFactory, region
 
 pytestmark = pytest.mark.django_db
 
 EN = {"HTTP_ACCEPT_LANGUAGE": "en"}
-READER_ROLES = ROLE_CLIENTS
 NON_MANAGER_ROLES = ["technician_client", "credit_officer_client", "ics_client"]
-
-
-@pytest.fixture
-def farm():
-    return FarmFactory(member=MemberFactory(code="BA-00001", region=region("Huánuco")), name="La Esperanza")
-
-
-@pytest.fixture
-def cusco_farm():
-    return FarmFactory(member=MemberFactory(code="CU-00001", region=region("Cusco")), name="Santa Rosa")
 
 
 def read_urls(member: Member) -> list[str]:
@@ -67,10 +40,6 @@ def write_urls(farm: Farm) -> list[str]:
 
 def export_urls() -> list[str]:
     return [reverse("member_export", args=["csv"]), reverse("member_export", args=["xlsx"])]
-
-
-def listed_codes(response) -> list[str]:
-    return [member.code for member in response.context["page_obj"]]
 
 
 def member_form_data(**overrides) -> dict:
@@ -119,26 +88,6 @@ def farm_form_data(**overrides) -> dict:
 # --- Who may open what -------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("role_client", READER_ROLES)
-def test_every_staff_role_reads_the_list_and_the_member_page(request, role_client, farm):
-    client = request.getfixturevalue(role_client)
-
-    for url in read_urls(farm.member):
-        response = client.get(url, **EN)
-        assert response.status_code == 200, url
-        assert "BA-00001" in response.content.decode()
-
-
-@pytest.mark.parametrize("role_client", READER_ROLES)
-def test_every_staff_role_exports_the_list(request, role_client, farm):
-    client = request.getfixturevalue(role_client)
-
-    for url in export_urls():
-        response = client.get(url)
-        assert response.status_code == 200, url
-        assert response["Content-Disposition"].startswith("attachment;")
-
-
 def test_the_manager_opens_every_form(manager_client, farm):
     for url in write_urls(farm):
         assert manager_client.get(url, **EN).status_code == 200, url
@@ -177,14 +126,6 @@ def test_an_anonymous_visitor_is_sent_to_the_login_page(client, farm):
     assert not Member.objects.filter(code="BA-90001").exists()
 
 
-@pytest.mark.parametrize("role_client", READER_ROLES)
-def test_a_member_outside_the_users_regions_is_not_found_and_not_listed(request, role_client, farm, cusco_farm):
-    client = request.getfixturevalue(role_client)
-
-    assert client.get(reverse("member_detail", args=[cusco_farm.member.pk])).status_code == 404
-    assert listed_codes(client.get(reverse("member_list"))) == ["BA-00001"]
-
-
 def test_the_manager_cannot_change_a_member_or_farm_outside_their_regions(manager_client, cusco_farm):
     for url in write_urls(cusco_farm)[1:]:
         assert manager_client.get(url).status_code == 404, url
@@ -194,13 +135,6 @@ def test_the_manager_cannot_change_a_member_or_farm_outside_their_regions(manage
     assert cusco_farm.member.status == Member.Status.ACTIVE
     assert cusco_farm.name == "Santa Rosa"
     assert Farm.objects.count() == 1
-
-
-@pytest.mark.spanish
-def test_pages_render_in_spanish_by_default(manager_client, farm):
-    response = manager_client.get(reverse("member_list"))
-
-    assert '<html lang="es">' in response.content.decode()
 
 
 def test_the_member_page_hides_the_edit_links_from_read_only_roles(technician_client, farm):
@@ -215,363 +149,6 @@ def test_the_member_page_links_the_managers_actions(manager_client, farm):
 
     for url in write_urls(farm)[1:]:
         assert url in content
-
-
-# --- Search, filters, sorting, pagination ----------------------------------------------------------------------
-
-
-@pytest.fixture
-def three_members():
-    return [
-        MemberFactory(code="BA-00010", first_names="Teodoro", last_names="Espiritu Lino", dni="10117410"),
-        MemberFactory(code="BA-00020", first_names="María", last_names="Quispe Huamán", dni="42345678"),
-        MemberFactory(code="SM-00030", first_names="Rosa", last_names="Quispe Torres", region=region("San Martín")),
-    ]
-
-
-@pytest.mark.parametrize(
-    ("q", "expected"),
-    [
-        ("quispe", ["BA-00020", "SM-00030"]),
-        ("Quispe Torres", ["SM-00030"]),
-        ("teodoro", ["BA-00010"]),
-        ("BA-00020", ["BA-00020"]),
-        ("sm-000", ["SM-00030"]),
-        ("42345678", ["BA-00020"]),
-        ("nadie", []),
-    ],
-)
-def test_it_searches_by_name_code_or_dni(manager_client, three_members, q, expected):
-    response = manager_client.get(reverse("member_list"), {"q": q})
-
-    assert listed_codes(response) == expected
-
-
-def test_it_filters_by_region(manager_client, three_members):
-    response = manager_client.get(reverse("member_list"), {"region": region("San Martín").pk})
-
-    assert listed_codes(response) == ["SM-00030"]
-
-
-def test_the_region_filter_offers_only_the_users_regions(manager_client, three_members):
-    form = manager_client.get(reverse("member_list")).context["filterset"].form
-
-    assert [name for _pk, name in form.fields["region"].choices][1:] == ["Huánuco", "San Martín"]
-
-
-def test_a_region_outside_the_scope_is_a_form_error_and_shows_no_outsider(manager_client, three_members, cusco_farm):
-    response = manager_client.get(reverse("member_list"), {"region": region("Cusco").pk})
-
-    assert response.status_code == 200
-    assert "region" in response.context["filterset"].form.errors
-    assert "CU-00001" not in listed_codes(response)
-
-
-def test_it_filters_by_community_in_part_and_any_case(manager_client):
-    MemberFactory(code="BA-1", community="Juan Velasco Alvarado")
-    MemberFactory(code="BA-2", community="Pueblo Nuevo")
-
-    response = manager_client.get(reverse("member_list"), {"community": "velasco"})
-
-    assert listed_codes(response) == ["BA-1"]
-
-
-def test_it_filters_by_the_crop_of_an_active_farm(manager_client):
-    FarmFactory(member=MemberFactory(code="BA-1"), crop="coffee")
-    FarmFactory(member=MemberFactory(code="BA-2"), crop="cocoa")
-    FarmFactory(member=MemberFactory(code="BA-3"), crop="coffee", status=Farm.Status.RETIRED)
-
-    response = manager_client.get(reverse("member_list"), {"crop": "coffee"})
-
-    assert listed_codes(response) == ["BA-1"]
-
-
-def test_it_filters_by_status(manager_client):
-    MemberFactory(code="BA-1")
-    MemberFactory(code="BA-2", status=Member.Status.INACTIVE)
-
-    response = manager_client.get(reverse("member_list"), {"status": "inactive"})
-
-    assert listed_codes(response) == ["BA-2"]
-
-
-@pytest.fixture
-def certified_members():
-    """BA-1: organic candidate on one farm, RA certified on another. BA-2: organic certified. BA-3: none."""
-    first = MemberFactory(code="BA-1")
-    CertificationFactory(farm=FarmFactory(member=first), standard=standard("organic"))
-    CertificationFactory(
-        farm=FarmFactory(member=first), standard=standard("rainforest_alliance"), status=CertificationStatus.CERTIFIED
-    )
-    CertificationFactory(
-        farm=FarmFactory(member=MemberFactory(code="BA-2")),
-        standard=standard("organic"),
-        status=CertificationStatus.CERTIFIED,
-    )
-    FarmFactory(member=MemberFactory(code="BA-3"))
-
-
-@pytest.mark.parametrize(
-    ("params", "expected"),
-    [
-        ({"standard": "organic"}, ["BA-1", "BA-2"]),
-        ({"certification_status": "certified"}, ["BA-1", "BA-2"]),
-        ({"certification_status": "candidate"}, ["BA-1"]),
-        # Both on the same certification: BA-1's organic one is only a candidate.
-        ({"standard": "organic", "certification_status": "certified"}, ["BA-2"]),
-        ({"standard": "utz"}, []),
-    ],
-)
-def test_it_filters_by_certification_standard_and_status(manager_client, certified_members, params, expected):
-    response = manager_client.get(reverse("member_list"), params)
-
-    assert listed_codes(response) == expected
-
-
-def test_it_filters_by_program_enrolment(manager_client):
-    program = AllianceProgramFactory()
-    ProgramEnrollmentFactory(program=program, member=MemberFactory(code="BA-1"))
-    ProgramEnrollmentFactory(
-        program=program, member=MemberFactory(code="BA-2"), status=ProgramEnrollment.Status.WITHDRAWN
-    )
-    ProgramEnrollmentFactory(program=AllianceProgramFactory(), member=MemberFactory(code="BA-3"))
-
-    response = manager_client.get(reverse("member_list"), {"program": program.pk})
-
-    assert listed_codes(response) == ["BA-1"]
-
-
-@pytest.mark.parametrize(
-    "params",
-    [
-        {"status": "deceased"},
-        {"program": "abc"},
-        {"program": "999999"},
-        {"region": "huanuco"},
-        {"crop": "coca"},
-        {"standard": "fairtrade"},
-        {"certification_status": "x"},
-        {"sort": "password"},
-        {"page": "last-but-one"},
-    ],
-)
-def test_bad_filter_values_show_an_error_or_are_ignored_never_a_server_error(manager_client, params):
-    MemberFactory(code="BA-1")
-
-    response = manager_client.get(reverse("member_list"), params, **EN)
-
-    assert response.status_code == 200
-    assert listed_codes(response) == ["BA-1"]
-    field = next(iter(params))
-    if field != "page":
-        assert field in response.context["filterset"].form.errors
-        assert "Select a valid choice" in response.content.decode()
-
-
-@pytest.mark.parametrize(
-    ("sort", "expected"),
-    [
-        (None, ["BA-1", "BA-2", "SM-3"]),
-        ("-code", ["SM-3", "BA-2", "BA-1"]),
-        ("last_names", ["BA-2", "SM-3", "BA-1"]),
-        ("-hectares", ["SM-3", "BA-1", "BA-2"]),
-        ("hectares", ["BA-2", "BA-1", "SM-3"]),
-        ("-region", ["SM-3", "BA-1", "BA-2"]),
-        ("community", ["SM-3", "BA-2", "BA-1"]),
-        ("status", ["BA-1", "SM-3", "BA-2"]),
-    ],
-)
-def test_it_sorts_by_a_whitelisted_column(manager_client, sort, expected):
-    one = MemberFactory(code="BA-1", last_names="Zevallos", community="Pueblo Nuevo")
-    two = MemberFactory(code="BA-2", last_names="Alvarado", community="Naranjillo", status=Member.Status.INACTIVE)
-    three = MemberFactory(code="SM-3", last_names="Mendoza", community="Alto", region=region("San Martín"))
-    FarmFactory(member=one, hectares=Decimal("2.00"))
-    FarmFactory(member=three, hectares=Decimal("3.00"))
-    FarmFactory(member=three, hectares=Decimal("1.50"))
-    FarmFactory(member=two, hectares=Decimal("9.00"), status=Farm.Status.RETIRED)  # retired: not counted
-
-    response = manager_client.get(reverse("member_list"), {"sort": sort} if sort else {})
-
-    assert listed_codes(response) == expected
-
-
-def test_column_headers_link_to_the_opposite_order_and_keep_the_filters(manager_client):
-    MemberFactory(code="BA-1")
-
-    response = manager_client.get(reverse("member_list"), {"sort": "code", "status": "active"}, **EN)
-
-    content = response.content.decode()
-    assert 'aria-sort="ascending"' in content
-    assert 'href="?sort=-code&amp;status=active"' in content
-    assert 'href="?sort=hectares&amp;status=active"' in content
-
-
-def test_the_list_shows_each_members_columns(manager_client):
-    member = MemberFactory(code="BA-1", first_names="Teodoro", last_names="Espiritu", dni="10117410")
-    FarmFactory(member=member, crop="coffee", hectares=Decimal("1.25"))
-    FarmFactory(member=member, crop="cocoa", hectares=Decimal("6.00"))
-
-    response = manager_client.get(reverse("member_list"), **EN)
-
-    row = response.context["page_obj"][0]
-    assert (row.farm_count, row.total_hectares, row.crop_names) == (2, Decimal("7.25"), ["Coffee", "Cocoa"])
-    content = response.content.decode()
-    for text in ["BA-1", "Espiritu, Teodoro", "10117410", "Huánuco", "Coffee, Cocoa", "7.25", "Active"]:
-        assert text in content
-
-
-def test_it_shows_50_members_a_page_with_links_that_keep_the_filters(manager_client):
-    MemberFactory.create_batch(51, community="Pueblo Nuevo")
-    MemberFactory(code="ZZ-OTHER", community="Naranjillo")
-
-    first = manager_client.get(reverse("member_list"), {"community": "pueblo"})
-    second = manager_client.get(reverse("member_list"), {"community": "pueblo", "page": 2})
-
-    assert len(first.context["page_obj"]) == 50
-    assert first.context["page_obj"].paginator.num_pages == 2
-    assert len(second.context["page_obj"]) == 1
-    assert set(listed_codes(first)).isdisjoint(listed_codes(second))
-    assert 'href="?community=pueblo&amp;page=2"' in first.content.decode()
-
-
-@pytest.mark.parametrize("small_result", [0, 1000])
-def test_pages_are_the_same_whether_the_result_is_read_whole_or_by_limit(manager_client, monkeypatch, small_result):
-    # A small result (up to SMALL_RESULT rows) is read whole and sliced in Python; a larger one with LIMIT.
-    monkeypatch.setattr(_SmallSetPaginator, "SMALL_RESULT", small_result)
-    codes = [f"PN-{number:03d}" for number in range(53)]
-    for code in codes:
-        MemberFactory(code=code, community="Pueblo Nuevo")
-
-    pages = [
-        listed_codes(manager_client.get(reverse("member_list"), {"community": "pueblo", "sort": "-code", "page": n}))
-        for n in (1, 2)
-    ]
-
-    assert pages == [sorted(codes, reverse=True)[:50], sorted(codes, reverse=True)[50:]]
-
-
-def test_the_export_links_keep_the_filters_and_sort_but_not_the_page(manager_client):
-    MemberFactory()
-
-    response = manager_client.get(reverse("member_list"), {"crop": "cocoa", "sort": "-code", "page": "1"})
-
-    content = response.content.decode()
-    assert 'href="/members/export.xlsx?crop=cocoa&amp;sort=-code"' in content
-    assert 'href="/members/export.csv?crop=cocoa&amp;sort=-code"' in content
-
-
-def test_the_selector_scopes_filters_and_annotates(manager_client, three_members, cusco_farm):
-    members = members_for_list(user=manager_client.user, filters={"q": "quispe", "sort": "-code"})
-
-    assert [(m.code, m.farm_count, m.total_hectares) for m in members] == [
-        ("SM-00030", 0, Decimal("0")),
-        ("BA-00020", 0, Decimal("0")),
-    ]
-
-
-@pytest.mark.parametrize("members", [1, 20])
-def test_the_list_query_count_does_not_grow_with_its_rows(manager_client, django_assert_num_queries, members):
-    for member in MemberFactory.create_batch(members):
-        FarmFactory(member=member)
-        FarmFactory(member=member, crop="coffee")
-        CertificationFactory(farm=FarmFactory(member=member))
-        ProgramEnrollmentFactory(member=member)
-
-    # session, user, staff roles; scope (does a role cover all regions?) for the filter form and for the
-    # selector; COUNT for the paginator; the page of members with their region; the farm totals of the
-    # page's members (one GROUP BY); the choices of the region, standard and program selects.
-    with django_assert_num_queries(11):
-        response = manager_client.get(reverse("member_list"))
-
-    assert len(response.context["page_obj"]) == members
-
-
-# --- Member page -----------------------------------------------------------------------------------------------
-
-
-def _disbursed_loan(member: Member):
-    """S/ 1,200 over 6 monthly instalments of S/ 212 (flat 12 %), disbursed 15 Jan 2026; one instalment repaid."""
-    maker, checker = UserFactory(username="maker"), UserFactory(username="checker")
-    loan = credit_services.loan_create(
-        member=member,
-        product=CreditProductFactory(),
-        lines=[(InputItemFactory(name="Guano de isla", unit_price=Decimal("120.00")), Decimal("10"))],
-        submitted_by=maker,
-        submitted_on=datetime.date(2026, 1, 10),
-    )
-    credit_services.loan_approve(loan=loan, approved_by=checker, approved_on=datetime.date(2026, 1, 12))
-    credit_services.loan_disburse(loan=loan, disbursed_by=maker, disbursed_on=datetime.date(2026, 1, 15))
-    credit_services.loan_repay(
-        loan=loan, amount=Decimal("212.00"), occurred_on=datetime.date(2026, 2, 15), recorded_by=maker
-    )
-    return loan
-
-
-def _member_with_records(farms: int, visits: int) -> Member:
-    member = MemberFactory(code="BA-00001", first_names="Teodoro", last_names="Espiritu Lino")
-    decider = UserFactory(username="comite", first_name="Comité", last_name="SCI")
-    for number in range(farms):
-        farm = FarmFactory(member=member, name=f"Parcela {number + 1}", estimated_production_kg=Decimal("1380"))
-        certification = CertificationFactory(farm=farm, status=CertificationStatus.CERTIFIED)
-        CertificationEventFactory(certification=certification, to_status="candidate", reason="Registro inicial")
-        CertificationEventFactory(
-            certification=certification,
-            from_status="candidate",
-            to_status="certified",
-            occurred_on=datetime.date(2026, 3, 1),
-            reason="Auditoría aprobada",
-            decided_by=decider,
-        )
-    for number in range(visits):
-        FarmVisitFactory(farm=member.farms.first(), visited_on=datetime.date(2026, 10, 1) - datetime.timedelta(number))
-    ProgramEnrollmentFactory(member=member, program=AllianceProgramFactory(code="LWR-2012", name="Cacao Huánuco"))
-    _disbursed_loan(member)
-    return member
-
-
-def test_the_member_page_shows_profile_farms_certifications_loans_visits_and_programs(manager_client):
-    member = _member_with_records(farms=1, visits=12)
-
-    response = manager_client.get(reverse("member_detail", args=[member.pk]), **EN)
-
-    content = response.content.decode()
-    for text in [
-        "Teodoro Espiritu Lino",
-        "Parcela 1",
-        "1380",  # kg
-        "30.0",  # 1380 / 46 kg quintals
-        "20.0",  # 1380 / 69 kg export bags
-        "Rainforest Alliance",
-        "Candidate → Certified",
-        "Auditoría aprobada",
-        "Comité SCI",
-        "1200.00",  # principal
-        "1060.00",  # outstanding: S/ 1,272 - S/ 212 repaid
-        "03/15/2026",  # the second instalment is the next unpaid one
-        "LWR-2012",
-    ]:
-        assert text in content, text
-    profile = response.context["profile"]
-    assert len(profile.recent_visits) == 10
-    assert profile.loans[0].loan.total_outstanding == Decimal("1060.00")
-    assert profile.loans[0].next_due_on == datetime.date(2026, 3, 15)
-
-
-@pytest.mark.parametrize(("farms", "visits"), [(1, 1), (5, 12)])
-def test_the_member_page_query_count_does_not_grow_with_farms_or_visits(
-    manager_client, django_assert_num_queries, farms, visits
-):
-    member = _member_with_records(farms=farms, visits=visits)
-
-    # session, user, staff roles; scope (all regions?); the member with region; may the user write here
-    # (manager roles covering all regions? covering this region?); farms with region; their certifications
-    # with standard; the certifications' events with who decided; loans with balances; their instalments;
-    # the latest visits with farm and technician; their pests of severity 2 or more; program enrolments with
-    # program.
-    with django_assert_num_queries(15):
-        response = manager_client.get(reverse("member_detail", args=[member.pk]))
-
-    assert len(response.context["profile"].farms) == farms
 
 
 # --- Register and edit a member --------------------------------------------------------------------------------
@@ -831,19 +408,3 @@ def test_a_farm_edit_with_a_duplicate_name_changes_nothing(manager_client, farm)
     assert response.context["form"].errors
     other.refresh_from_db()
     assert other.name == "El Milagro"
-
-
-@pytest.mark.parametrize(
-    ("fixture", "sees_loans"),
-    [("manager_client", True), ("credit_officer_client", True), ("technician_client", False), ("ics_client", False)],
-)
-def test_loan_balances_on_the_member_page_are_for_managers_and_credit_officers_only(request, fixture, sees_loans):
-    from tests.factories import LoanFactory, MemberFactory, region
-
-    client = request.getfixturevalue(fixture)
-    loan = LoanFactory(member=MemberFactory(region=region("Huánuco")), reference="CR-VISIBLE-1")
-
-    response = client.get(reverse("member_detail", args=[loan.member.pk]))
-
-    assert response.status_code == 200
-    assert ("CR-VISIBLE-1" in response.content.decode()) is sees_loans

@@ -185,7 +185,7 @@ def test_validation_messages_are_in_spanish_by_default():
 
 def test_withdrawing_closes_the_members_enrolments_and_open_certifications_with_events():
     from certifications.models import CertificationStatus
-    from certifications.services import certification_create, certification_import_history
+    from certifications.services.certifications import certification_create, certification_import_history
     from cooperative.models import ProgramEnrollment
     from tests.factories import FarmFactory, ProgramEnrollmentFactory, UserFactory, standard
 

@@ -87,11 +87,6 @@ def rosa():
 
 
 @pytest.fixture
-def farm():
-    return FarmFactory(member=MemberFactory(code="BA-00001", region=region("Huánuco")), name="La Esperanza")
-
-
-@pytest.fixture
 def visit(farm, rosa):
     """A follow-up visit to the Huánuco cocoa farm: frosty pod rot moderate (2), black pod low (1), one photo."""
     visit = FarmVisitFactory(

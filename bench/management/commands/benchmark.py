@@ -1,5 +1,5 @@
 """Time the staff pages, the partner API, the member exports and the reports against the database of
-DATABASE_URL, print a table and write the results as JSON (the measuring is bench.runner's)."""
+DATABASE_URL, print a table and write the results as JSON (the measuring is bench.measuring's)."""
 
 import json
 from pathlib import Path
@@ -9,7 +9,8 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from bench.runner import BenchmarkResult, Measurement, query_count_differences, run_benchmark
+from bench.measuring.results import BenchmarkResult, Measurement, query_count_differences
+from bench.measuring.run import run_benchmark
 
 
 def _at_least(minimum: int):

@@ -3,7 +3,7 @@ import sys
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
-from bench.seed import CHUNK_MEMBERS, MAX_MEMBERS, MIN_MEMBERS, seed_scale
+from bench.seeding.run import CHUNK_MEMBERS, MAX_MEMBERS, MIN_MEMBERS, seed_scale
 
 
 class Command(BaseCommand):

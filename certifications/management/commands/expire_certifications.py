@@ -3,7 +3,7 @@ import datetime
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from certifications.services import certification_expire_due
+from certifications.services.certifications import certification_expire_due
 
 
 class Command(BaseCommand):

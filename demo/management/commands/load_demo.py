@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from demo.builders import DemoBuilder
+from demo.builder import build_demo
 
 
 class Command(BaseCommand):
@@ -10,7 +10,7 @@ class Command(BaseCommand):
     )
 
     def handle(self, *args, **options) -> None:
-        report = DemoBuilder(log=lambda message: self.stdout.write(message)).build()
+        report = build_demo(log=lambda message: self.stdout.write(message))
         if report.created:
             created = ", ".join(f"{name}: {count}" for name, count in report.created.items())
             self.stdout.write(self.style.SUCCESS(f"Datos de demostración creados ({created})."))
