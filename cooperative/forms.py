@@ -1,12 +1,14 @@
 """Forms of the ground's staff pages (a community project of a program, a partner's API token) and the helpers
-every app's forms use (DateInput, add_service_errors).
+every app's forms use (DateInput, add_service_errors, ServiceModelForm).
 
 Forms check input and find the records it names within the user's regions; the services do the writing and
 enforce the domain's rules, and `add_service_errors` puts their messages under the field that caused them.
 """
 
+from collections.abc import Mapping
+
 from django import forms
-from django.core.exceptions import ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
@@ -14,22 +16,30 @@ from cooperative.models import AllianceProgram, Partner, Region
 
 
 class DateInput(forms.DateInput):
+    """The browser's date picker (ISO dates on the wire, whatever the language)."""
+
     input_type = "date"
 
-    def __init__(self, attrs=None):
+    def __init__(self, attrs=None) -> None:
         super().__init__(attrs, format="%Y-%m-%d")
 
 
-def add_service_errors(form: forms.Form, error: ValidationError, field_map: dict[str, str] | None = None) -> None:
-    """Show a service's ValidationError on the form: under the field it names (renamed by `field_map`),
-    or above the form when the field is not on it."""
-    field_map = field_map or {}
+def add_service_errors(form: forms.Form, error: ValidationError, renamed: Mapping[str, str] | None = None) -> None:
+    """Show a service's ValidationError on the form: under the input it names (after `renamed`, service
+    field -> form field), else at the top of the form."""
+    renamed = renamed or {}
     if not hasattr(error, "error_dict"):
-        form.add_error(None, error.messages)
+        form.add_error(None, error)
         return
-    for field, messages in error.message_dict.items():
-        target = field_map.get(field, field)
-        form.add_error(target if target in form.fields else None, messages)
+    for name, errors in error.error_dict.items():
+        field = renamed.get(name, name)
+        form.add_error(field if field in form.fields and field != NON_FIELD_ERRORS else None, errors)
+
+
+class ServiceModelForm(forms.ModelForm):
+    def _post_clean(self) -> None:
+        """Model validation is the service's job: it runs full_clean() once, and add_service_errors puts its
+        ValidationError on the form."""
 
 
 class CommunityProjectForm(forms.Form):

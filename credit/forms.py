@@ -18,11 +18,11 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from cooperative.forms import DateInput
 from cooperative.models import AllianceProgram
 from credit.models import CreditProduct, InputItem, TransactionKind
 from credit.selectors import GROUP_BY_PRODUCT, GROUP_BY_PROGRAM, GROUP_BY_REGION
 from credit.services.ledger import HISTORY_REASON_LENGTH
-from members.forms import DateInput
 from members.models import Member
 
 MAX_LOAN_LINES = 20

@@ -5,9 +5,9 @@ from django import forms
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from cooperative.forms import DateInput
 from cooperative.models import AllianceProgram, Region
 from deliveries.eudr import EudrSelection, parse_farm_ids
-from members.forms import DateInput
 
 
 class ExportForm(forms.Form):

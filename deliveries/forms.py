@@ -9,9 +9,9 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from cooperative.forms import DateInput, ServiceModelForm
 from cooperative.models import Crop
 from deliveries.models import STATES_BY_CROP, UNIT_KG, DeductionKind, Delivery, ProductState
-from members.forms import DateInput, ServiceModelForm
 from members.models import Farm
 
 MONEY_INPUT = {"step": "0.01", "min": "0.01", "inputmode": "decimal"}

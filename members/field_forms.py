@@ -8,7 +8,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from members.forms import DateInput
+from cooperative.forms import DateInput
 from members.models import MAX_VISIT_PHOTOS, PESTS_BY_CROP, FarmVisit, Pest, Practice
 
 SEVERITY_CHOICES = [

@@ -4,43 +4,16 @@ The model forms skip Django's model validation (`_post_clean`): the view passes 
 service, which runs full_clean() once, and its ValidationError is put on the form with add_service_errors.
 """
 
-from collections.abc import Mapping
-
 from django import forms
-from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from cooperative.forms import DateInput, ServiceModelForm
 from cooperative.models import AllianceProgram, Crop, Region
 from members.models import Farm, FarmDeforestationDeclaration, Member
 from members.selectors import members_to_enrol
-
-
-class DateInput(forms.DateInput):
-    """The browser's date picker (ISO dates on the wire, whatever the language)."""
-
-    input_type = "date"
-
-    def __init__(self, attrs=None) -> None:
-        super().__init__(attrs, format="%Y-%m-%d")
-
-
-def add_service_errors(form: forms.Form, error: ValidationError, renamed: Mapping[str, str] | None = None) -> None:
-    """Show a service's ValidationError on the form: under the input it names (after `renamed`, service
-    field -> form field), else at the top of the form."""
-    renamed = renamed or {}
-    if not hasattr(error, "error_dict"):
-        form.add_error(None, error)
-        return
-    for name, errors in error.error_dict.items():
-        field = renamed.get(name, name)
-        form.add_error(field if field in form.fields and field != NON_FIELD_ERRORS else None, errors)
-
-
-class ServiceModelForm(forms.ModelForm):
-    def _post_clean(self) -> None:
-        """Model validation is the service's job (see the module docstring)."""
 
 
 class MemberForm(ServiceModelForm):

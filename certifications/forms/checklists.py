@@ -5,7 +5,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from certifications.models import Requirement
-from members.forms import ServiceModelForm
+from cooperative.forms import ServiceModelForm
 
 
 class RequirementForm(ServiceModelForm):

@@ -25,8 +25,8 @@ from certifications.models import (
     Standard,
 )
 from certifications.selectors.committee import active_sanctions_condition
+from cooperative.forms import DateInput
 from cooperative.models import Crop, Region
-from members.forms import DateInput
 
 OPEN_STATUS_CHOICES = [(value, label) for value, label in CertificationStatus.choices if value in OPEN_STATUSES]
 

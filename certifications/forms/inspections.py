@@ -28,8 +28,8 @@ from certifications.models import (
 )
 from certifications.selectors.inspections import NonConformityState, inspectors_covering
 from certifications.services.inspections import NonConformityDetails
+from cooperative.forms import DateInput
 from cooperative.models import Region
-from members.forms import DateInput
 from members.models import Member
 
 Answer = InspectionAnswer.Answer

@@ -18,7 +18,7 @@ from certifications.selectors.committee import (
 )
 from certifications.services import group_certificates as services
 from cooperative.access import ICS_MANAGERS, ICS_READERS, has_role, role_required
-from members.forms import add_service_errors
+from cooperative.forms import add_service_errors
 
 
 @role_required(ICS_READERS)

@@ -46,8 +46,8 @@ from certifications.services import cafe as cafe_services
 from certifications.services import certifications as certification_services
 from certifications.services import sanctions as sanction_services
 from cooperative.access import ICS_MANAGERS, ICS_READERS, role_required
+from cooperative.forms import add_service_errors
 from cooperative.selectors import regions_in_scope
-from members.forms import add_service_errors
 
 ROWS_PER_PAGE = 50
 RECOMMENDATIONS = dict(Inspection.Recommendation.choices)

@@ -41,8 +41,8 @@ from certifications.services.conflicts import conflict_declare
 from certifications.services.inspections import inspection_record
 from certifications.services.non_conformities import non_conformity_close
 from cooperative.access import ICS_INSPECTORS, ICS_MANAGERS, ICS_READERS, has_role, role_required
+from cooperative.forms import add_service_errors
 from cooperative.selectors import regions_in_scope
-from members.forms import add_service_errors
 from members.selectors import members_in_scope
 
 INSPECTIONS_PER_PAGE = 50

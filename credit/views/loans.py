@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from cooperative.access import CREDIT_ROLES, role_required
+from cooperative.forms import add_service_errors
 from cooperative.selectors import programs_in_scope, regions_in_scope
 from credit import selectors, services
 from credit.filters import LoanFilter
@@ -37,7 +38,6 @@ from credit.forms import (
     WriteOffForm,
 )
 from credit.models import REDUCING_KINDS, Loan, LoanCharge, LoanStatus, LoanTransaction, TransactionKind
-from members.forms import add_service_errors
 from members.selectors import members_in_regions
 
 LOANS_PER_PAGE = 50

@@ -17,12 +17,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from cooperative.access import CREDIT_ROLES, Role, has_role, role_required
+from cooperative.forms import add_service_errors
 from cooperative.selectors import region_in_scope
 from deliveries import selectors, services
 from deliveries.filters import DeliveryFilter
 from deliveries.forms import DeliveryForm, MemberLookupForm, ReverseForm, SettleForm
 from deliveries.models import Delivery, DeliveryReversal, Settlement
-from members.forms import add_service_errors
 from members.models import Member
 
 DELIVERIES_PER_PAGE = 50

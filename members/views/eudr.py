@@ -20,13 +20,14 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from cooperative.access import has_role, role_required
+from cooperative.forms import add_service_errors
 from cooperative.selectors import programs_in_scope, regions_in_scope
 from members.eudr import farm_map
 from members.eudr.access import EUDR_EDITORS, EUDR_MAP_READERS
 from members.eudr.geolocation import GeometryCheck, farm_declare_land_use, farm_geometry_check, farm_set_geometry
 from members.eudr.readiness import eudr_readiness, readiness_farms
 from members.eudr.status import EudrStatus, farm_eudr_status
-from members.forms import DeclarationForm, GeometryForm, add_service_errors
+from members.forms import DeclarationForm, GeometryForm
 from members.geo_formats import (
     BYTES_PER_MB,
     MAX_UPLOAD_BYTES,

@@ -24,10 +24,10 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
 from cooperative.access import VISIT_RECORDERS, role_required
+from cooperative.forms import add_service_errors
 from members import services
 from members.field_forms import VisitForm
 from members.field_selectors import field_farm, field_farms
-from members.forms import add_service_errors
 from members.models import MAX_VISIT_PHOTOS
 from members.selectors import farm_visit_timeline
 

@@ -13,9 +13,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from cooperative.access import MEMBER_WRITERS, role_required
+from cooperative.forms import add_service_errors
 from cooperative.selectors import regions_in_scope
 from members import services
-from members.forms import FarmForm, MemberForm, WithdrawForm, add_service_errors
+from members.forms import FarmForm, MemberForm, WithdrawForm
 from members.models import Member
 from members.selectors import farms_in_scope, members_in_scope
 
