@@ -6,9 +6,9 @@ from decimal import ROUND_HALF_UP, Decimal
 
 import django_filters
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db.models import Exists, OuterRef, Prefetch, QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field
 from rest_framework import exceptions, parsers, serializers, status
 from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
@@ -17,8 +17,10 @@ from rest_framework.settings import api_settings
 
 from api.lists import ApiFilterSet, ProgramFilter, RegionFilter, ScopedListViewSet
 from api.parsers import JSONParser
+from api.schema import TEXT
 from cooperative.access import VISIT_RECORDERS, has_role
 from cooperative.models import AllianceProgram, Crop, ProgramEnrollment
+from cooperative.search import folded_contains
 from members.field_selectors import field_farm
 from members.models import MAX_VISIT_PHOTOS, Farm, FarmVisit, Member, Pest, Practice
 from members.services import VisitOutcome, visit_record
@@ -78,6 +80,17 @@ class MemberSerializer(serializers.ModelSerializer):
         return data
 
 
+@extend_schema_field(
+    {
+        **TEXT,
+        "maxLength": 100,
+        "description": "Words that must all appear in the member's names (accents and case ignored), code or DNI.",
+    }
+)
+class SearchFilter(django_filters.CharFilter):
+    """Free text of at most 100 characters, split into words (see MemberFilterSet.filter_search)."""
+
+
 class MemberFilterSet(ApiFilterSet):
     region = RegionFilter(field_name="region")
     crop = django_filters.ChoiceFilter(choices=Crop.choices, method="filter_crop")
@@ -85,10 +98,20 @@ class MemberFilterSet(ApiFilterSet):
     program = ProgramFilter(method="filter_program")
     joined_after = django_filters.DateFilter(field_name="joined_on", lookup_expr="gte")
     joined_before = django_filters.DateFilter(field_name="joined_on", lookup_expr="lte")
+    search = SearchFilter(method="filter_search", max_length=100)
 
     class Meta:
         model = Member
-        fields = ["region", "crop", "status", "program", "joined_after", "joined_before", "updated_since"]
+        fields = [
+            "region",
+            "crop",
+            "status",
+            "program",
+            "joined_after",
+            "joined_before",
+            "updated_since",
+            "search",
+        ]
 
     def filter_crop(self, queryset: QuerySet[Member], name: str, value: str) -> QuerySet[Member]:
         """Members with at least one farm (active or not) of that crop."""
@@ -96,6 +119,18 @@ class MemberFilterSet(ApiFilterSet):
 
     def filter_program(self, queryset: QuerySet[Member], name: str, value) -> QuerySet[Member]:
         return queryset.filter(enrolled_in(value))
+
+    def filter_search(self, queryset: QuerySet[Member], name: str, value: str) -> QuerySet[Member]:
+        """As the staff members list: every word in the names (accents and case ignored), code or DNI (at most
+        five words). A partner's words match names and DNI only of members who consented to share them (the
+        fields it sees), so a search cannot reveal what the response hides; the code matches for everyone."""
+        partner = self.request.parser_context["view"].scope.is_partner
+        for word in value.split()[:5]:
+            personal = folded_contains("first_names", "last_names", word=word) | Q(dni__icontains=word)
+            if partner:
+                personal &= Q(consents_to_share=True)
+            queryset = queryset.filter(personal | Q(code__icontains=word))
+        return queryset
 
 
 class MemberViewSet(ScopedListViewSet):

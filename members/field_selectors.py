@@ -12,6 +12,7 @@ from django.db.models import OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from cooperative.access import VISIT_RECORDERS
+from cooperative.search import folded_contains
 from members.models import Farm, FarmVisit
 from members.selectors import farms_in_scope
 
@@ -50,14 +51,11 @@ def field_farms(*, user: AbstractBaseUser, search: str = "", today: datetime.dat
     farms = field_farms_queryset(user)
     matching = farms
     for word in search.split()[:5]:
+        # Names and places ignore accents and case ("junin" finds Junín: cooperative.search).
         matching = matching.filter(
-            Q(name__icontains=word)
+            folded_contains("name", "member__first_names", "member__last_names", "community", "district", word=word)
             | Q(member__code__icontains=word)
             | Q(member__dni=word)
-            | Q(member__first_names__icontains=word)
-            | Q(member__last_names__icontains=word)
-            | Q(community__icontains=word)
-            | Q(district__icontains=word)
         )
     rows = list(matching.order_by("member__last_names", "member__first_names", "name", "pk")[:FIELD_FARMS_LIMIT])
     total = matching.count()

@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 
 from certifications.models import Certification, CertificationStatus, Standard
 from cooperative.models import AllianceProgram, Crop, ProgramEnrollment, Region
+from cooperative.search import folded_contains
 from cooperative.selectors import regions_in_scope
 from members.models import Farm, Member
 from members.selectors import FARM_TOTAL_NAMES, active_crops, with_farm_totals
@@ -104,11 +105,11 @@ class MemberFilter(django_filters.FilterSet):
         )
 
     def search(self, queryset: QuerySet[Member], name: str, value: str) -> QuerySet[Member]:
-        """Every word must appear in the first names, last names, member code or DNI."""
+        """Every word must appear in the first names, last names, member code or DNI, ignoring accents and case
+        in the names ("nunez" finds Núñez: cooperative.search)."""
         for word in value.split():
             queryset = queryset.filter(
-                Q(first_names__icontains=word)
-                | Q(last_names__icontains=word)
+                folded_contains("first_names", "last_names", word=word)
                 | Q(code__icontains=word)
                 | Q(dni__icontains=word)
             )
