@@ -6,6 +6,7 @@ from decimal import Decimal
 import openpyxl
 import pytest
 from PIL import Image
+from playwright.sync_api import expect
 
 from cooperative.csp_policy import content_security_policy
 from cooperative.services import staff_role_grant
@@ -39,9 +40,9 @@ def test_a_manager_logs_in_and_switches_the_language_to_english_and_back(page, m
 
     assert page.get_by_role("heading", name="Panel").is_visible()
     page.get_by_role("button", name="English").click()
-    assert page.get_by_role("heading", name="Dashboard").is_visible()
+    expect(page.get_by_role("heading", name="Dashboard")).to_be_visible()
     page.get_by_role("button", name="Español").click()
-    assert page.get_by_role("heading", name="Panel").is_visible()
+    expect(page.get_by_role("heading", name="Panel")).to_be_visible()
 
 
 def test_a_wrong_password_shows_an_error_and_no_dashboard(page, manager):
@@ -81,7 +82,8 @@ def test_a_manager_registers_a_member_with_a_farm_finds_them_and_exports_the_fil
     page.goto("/members/")
     page.fill("#id_q", "Espiritu")
     page.locator("form.member-filters button[type=submit]").first.click()
-    assert page.get_by_text("BA-07777").is_visible()
+    page.wait_for_url("**/members/?q=Espiritu*")
+    expect(page.get_by_text("BA-07777")).to_be_visible()
     assert page.get_by_text("BA-00001").count() == 0
 
     with page.expect_download() as download_info:
