@@ -1,4 +1,5 @@
-"""Partner API list of loans with their balances (read-only). Scoped by ApiScope."""
+"""Partner API list of loans with their balances now (read-only): the balance stored on each loan, which the
+credit services keep equal to the ledger (credit.read_models). Scoped by ApiScope."""
 
 import django_filters
 from django.db.models import QuerySet
@@ -7,7 +8,7 @@ from rest_framework import serializers
 
 from api.lists import ApiFilterSet, ProgramFilter, RegionFilter, ScopedListViewSet
 from credit.models import Loan, LoanStatus
-from credit.selectors import days_past_due_on_record, loans_with_outstanding
+from credit.selectors import days_past_due_on_record
 
 MONEY = {"max_digits": 14, "decimal_places": 2}
 
@@ -16,8 +17,8 @@ class LoanSerializer(serializers.ModelSerializer):
     member = serializers.CharField(source="member.code")
     product = serializers.CharField(source="product.name")
     program = serializers.SerializerMethodField()
-    principal_outstanding = serializers.DecimalField(**MONEY)
-    total_outstanding = serializers.DecimalField(**MONEY)
+    principal_outstanding = serializers.DecimalField(source="outstanding_principal", **MONEY)
+    total_outstanding = serializers.DecimalField(source="outstanding_total", **MONEY)
     days_past_due = serializers.SerializerMethodField()
 
     class Meta:
@@ -64,9 +65,10 @@ class LoanFilterSet(ApiFilterSet):
 
 
 class LoanViewSet(ScopedListViewSet):
-    """Loans of the members in scope, with outstanding balances from the ledger.
+    """Loans of the members in scope, with their outstanding balances (stored on the loan, kept equal to the
+    ledger by the credit services).
 
-    Cost: 1 query (the page with member, product and program joined and balances annotated).
+    Cost: 1 query (the page with member, product and program joined).
     """
 
     serializer_class = LoanSerializer
@@ -74,4 +76,4 @@ class LoanViewSet(ScopedListViewSet):
     export_basename = "loans"
 
     def get_queryset(self) -> QuerySet[Loan]:
-        return loans_with_outstanding(self.scope.loans()).select_related("program")
+        return self.scope.loans().select_related("member", "product", "program")

@@ -88,7 +88,7 @@ def summary_figures(scope: Scope, *, as_of: datetime.date, period: tuple[datetim
         return {
             **_members(cursor, scope),
             "crops": _crops(cursor, scope),
-            "certifications": _certifications(cursor, scope),
+            "certifications": _certifications(cursor, scope, as_of=as_of),
             "credit": _credit(cursor, scope, as_of=as_of),
             "visits_by_purpose": _visits(cursor, scope, period=period),
             **_eudr(cursor, scope),
@@ -136,16 +136,19 @@ def _crops(cursor, scope: Scope) -> Figures:
     }
 
 
-def _certifications(cursor, scope: Scope) -> Figures:
+def _certifications(cursor, scope: Scope, *, as_of: datetime.date) -> Figures:
     """Farms by standard and status of their current certification (cooperative.selectors
     .current_certifications: the open one, else the closed one with the latest event, then the latest
     created), members who withdrew left out. The open certification sorts first; a database constraint
-    allows at most one per farm and standard."""
-    params: dict[str, Any] = {"no_event": datetime.date.min}
+    allows at most one per farm and standard. A certificate held past its validity counts as expired."""
+    params: dict[str, Any] = {"no_event": datetime.date.min, "as_of": as_of}
     cursor.execute(
         f"""
         WITH ranked AS (
-            SELECT certification.farm_id, certification.standard_id, certification.status,
+            SELECT certification.farm_id, certification.standard_id,
+                   CASE WHEN certification.status IN ('certified', 'sanctioned', 'suspended')
+                             AND certification.valid_until < %(as_of)s
+                        THEN 'expired' ELSE certification.status END AS status,
                    ROW_NUMBER() OVER (
                        PARTITION BY certification.farm_id, certification.standard_id
                        ORDER BY

@@ -15,8 +15,8 @@ from credit.models import CreditProduct, Loan, LoanStatus
 
 class LoanFilter(FilterSet):
     """Filters over the loans whose member is in `regions` (the user's credit regions); the region and program
-    choices are limited to `regions` too. `overdue` needs each loan's schedule and ledger, so the view
-    applies it (see credit.selectors.overdue_loans) after the other filters."""
+    choices are limited to `regions` too. The view applies `overdue` (credit.selectors.overdue_on_record)
+    after the other filters."""
 
     q = CharFilter(label=_("Search"), method="search", help_text=_("Member name, code or DNI, or loan reference."))
     status = ChoiceFilter(label=_("Status"), choices=LoanStatus.choices, empty_label=_("Any status"))

@@ -33,8 +33,8 @@ class EudrSelection:
 
 
 def eudr_selection_farms(*, farms_queryset: QuerySet[Farm], selection: EudrSelection) -> QuerySet[Farm]:
-    """Active farms of `farms_queryset` matching `selection`, with `eudr_status`, member and declaration
-    joined. Lazy: one query once read."""
+    """Active farms of `farms_queryset` matching `selection` (their stored `eudr_status` to filter on), member and
+    declaration joined. Lazy: one query once read."""
     farms = farms_queryset.filter(status=Farm.Status.ACTIVE)
     if selection.program is not None:
         enrolled = ProgramEnrollment.objects.visible_to_partners().filter(

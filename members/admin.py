@@ -2,7 +2,9 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
 from cooperative.admin_base import AuditedAdmin, ScopedInline
+from members.eudr.status import refresh_eudr_status
 from members.models import Farm, FarmVisit, Member, VisitPestObservation
+from members.read_models import refresh_active_hectares
 
 
 class FarmInline(ScopedInline):
@@ -40,6 +42,14 @@ class MemberAdmin(AuditedAdmin):
         ),
     ]
 
+    def save_formset(self, request, form, formset, change) -> None:
+        super().save_formset(request, form, formset, change)
+        if formset.model is Farm:  # the farms' hectares or status may have changed
+            refresh_eudr_status(
+                [farm.pk for farm in formset.new_objects + [farm for farm, _ in formset.changed_objects]]
+            )
+            refresh_active_hectares([form.instance.pk])
+
 
 @admin.register(Farm)
 class FarmAdmin(AuditedAdmin):
@@ -50,6 +60,12 @@ class FarmAdmin(AuditedAdmin):
     list_select_related = ["member", "region"]
     search_fields = ["name", "member__code", "member__first_names", "member__last_names", "community"]
     autocomplete_fields = ["member"]
+
+    def save_model(self, request, obj, form, change) -> None:
+        super().save_model(request, obj, form, change)
+        refresh_eudr_status([obj.pk])  # the hectares, point or status may have changed
+        # The member's stored hectares, and the former member's when the farm moved to another member.
+        refresh_active_hectares({obj.member_id, form.initial.get("member")} - {None})
 
 
 class PestObservationInline(admin.TabularInline):

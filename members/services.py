@@ -16,8 +16,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cooperative.models import AllianceProgram, ProgramEnrollment
+from members.eudr.status import refresh_eudr_status
 from members.models import PESTS_BY_CROP, Farm, FarmVisit, Member, VisitPestObservation, VisitPhoto
 from members.photos import resize_photos
+from members.read_models import refresh_active_hectares
 from members.signals import member_withdrawn
 
 MEMBER_FIELDS = frozenset(
@@ -147,6 +149,8 @@ def farm_create(*, member: Member, **values: Any) -> Farm:
         values["region"] = member.region
     farm = Farm(member=member, **values)
     _save(farm)
+    refresh_active_hectares([member.pk])
+    _refresh_eudr_status(farm)
     return farm
 
 
@@ -157,7 +161,17 @@ def farm_update(*, farm: Farm, **values: Any) -> Farm:
     for name, value in values.items():
         setattr(farm, name, value)
     _save(farm)
+    if {"hectares", "status"} & set(values):
+        refresh_active_hectares([farm.member_id])
+    _refresh_eudr_status(farm)
     return farm
+
+
+def _refresh_eudr_status(farm: Farm) -> None:
+    """The farm's stored EUDR status, and its overlapping neighbours' (a retired farm no longer counts as an
+    overlap), after a write of its hectares, point, boundary or status. Two queries (the UPDATE, the reread)."""
+    refresh_eudr_status([farm.pk])
+    farm.refresh_from_db(fields=["eudr_status"])
 
 
 class VisitOutcome(enum.Enum):

@@ -24,7 +24,7 @@ from certifications.selectors.certifications import (
 from cooperative.models import Crop, Region
 from cooperative.selectors import programs_in_scope
 from credit.models import Loan, LoanStatus
-from credit.selectors import annotate_balances, is_past_due_q, par_ratio
+from credit.selectors import is_past_due_q, par_ratio
 from members.models import Farm, FarmVisit, Gender, Member
 from reporting.programs import ProgramProgress, program_progress
 
@@ -166,17 +166,22 @@ class DashboardFigures:
 
 
 def _credit_figures(loans: QuerySet[Loan], as_of: datetime.date) -> CreditFigures:
-    """One query: the active loans' ledger balances summed in SQL, the late ones (more than OVERDUE_DAYS days
-    past due: credit.selectors.is_past_due_q) told apart by Loan.oldest_unpaid_due_on (kept by the credit
-    services; fees and penalties count)."""
+    """One query: the active loans' stored balances (Loan.outstanding_*, kept equal to the ledger by the
+    credit services: credit.read_models) summed in SQL, the late ones (more than OVERDUE_DAYS days past due:
+    credit.selectors.is_past_due_q) told apart by Loan.oldest_unpaid_due_on (kept the same way; fees and
+    penalties count)."""
     late = is_past_due_q(as_of=as_of, more_than=OVERDUE_DAYS)
     money = DecimalField(max_digits=16, decimal_places=2)
-    totals = annotate_balances(loans.filter(status=LoanStatus.ACTIVE).order_by()).aggregate(
-        active_loans=Count("pk"),
-        late_loans=Count("pk", filter=late),
-        total=Coalesce(Sum("total_outstanding", output_field=money), ZERO, output_field=money),
-        principal=Coalesce(Sum("principal_outstanding", output_field=money), ZERO, output_field=money),
-        at_risk=Coalesce(Sum("principal_outstanding", filter=late, output_field=money), ZERO, output_field=money),
+    totals = (
+        loans.filter(status=LoanStatus.ACTIVE)
+        .order_by()
+        .aggregate(
+            active_loans=Count("pk"),
+            late_loans=Count("pk", filter=late),
+            total=Coalesce(Sum("outstanding_total", output_field=money), ZERO, output_field=money),
+            principal=Coalesce(Sum("outstanding_principal", output_field=money), ZERO, output_field=money),
+            at_risk=Coalesce(Sum("outstanding_principal", filter=late, output_field=money), ZERO, output_field=money),
+        )
     )
     principal = _cents(totals["principal"])
     return CreditFigures(
@@ -209,10 +214,12 @@ def dashboard_figures(
     queryset, e.g. regions_in_scope(user)) and `members` as subqueries of each: members by region and by
     gender (2), farms by crop (1), current certifications by standard and status (1), expiring
     certificates (count and the soonest 10: 2), credit (1, see _credit_figures), program progress (6),
-    visits by purpose (1, see visits_by_purpose; none and an empty list without `with_visits`: the views
-    keep the other figures in the figures cache, and count the visits, written all day by the field app,
-    on every request). Without `with_dashboard_only`, the figures only the dashboard shows are left empty
-    (the expiring certificates and the program progress, 8 queries): the summary report has none of them.
+    visits by purpose (1, see visits_by_purpose; none and an empty list without `with_visits`). Nothing is
+    cached: every figure is an aggregate over stored columns (the read models of cooperative.read_models:
+    current certifications, loan balances), computed on each call. A certificate held past its validity
+    counts as expired (certified_farm_counts with `as_of`). Without `with_dashboard_only`, the figures only the
+    dashboard shows are left empty (the expiring certificates and the program progress, 8 queries): the summary
+    report has none of them.
     """
     population = _population(regions, members)
     active = population.filter(status=Member.Status.ACTIVE).order_by()
@@ -261,7 +268,7 @@ def dashboard_figures(
             status_label=status_labels[row["status"]],
             farms=row["farms"],
         )
-        for row in certified_farm_counts(current_certifications(in_scope_certifications))
+        for row in certified_farm_counts(current_certifications(in_scope_certifications), as_of=as_of)
     ]
     expiring = certifications_expiring(within_days=EXPIRING_WITHIN_DAYS, as_of=as_of, queryset=in_scope_certifications)
 

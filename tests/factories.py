@@ -6,6 +6,7 @@ from decimal import Decimal
 
 import factory
 from django.contrib.auth import get_user_model
+from django.db import transaction
 
 from certifications.models import (
     CafeVerification,
@@ -21,6 +22,7 @@ from certifications.models import (
     Sanction,
     Standard,
 )
+from certifications.read_models import refresh_current_certification
 from cooperative.models import (
     AllianceProgram,
     CommunityProject,
@@ -40,7 +42,9 @@ from credit.models import (
     LoanTransaction,
     RepaymentMode,
 )
+from members.eudr.status import refresh_eudr_status
 from members.models import Farm, FarmVisit, Member, VisitPestObservation
+from members.read_models import refresh_active_hectares
 
 
 def region(name: str = "Huánuco") -> Region:
@@ -172,6 +176,20 @@ class FarmFactory(factory.django.DjangoModelFactory):
     longitude = Decimal("-75.995000")
     estimated_production_kg = Decimal("1500.00")
 
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        farm = super()._create(model_class, *args, **kwargs)
+        # The member's stored hectares of active farms, as the farm services keep them.
+        refresh_active_hectares([farm.member_id])
+        _refresh_eudr_status(farm)
+        return farm
+
+
+def _refresh_eudr_status(farm: Farm) -> None:
+    """The farm's stored EUDR status (and its neighbours'), as the farm and EUDR services keep it."""
+    refresh_eudr_status([farm.pk])
+    farm.eudr_status = Farm.objects.values_list("eudr_status", flat=True).get(pk=farm.pk)
+
 
 class FarmVisitFactory(factory.django.DjangoModelFactory):
     class Meta:
@@ -202,6 +220,13 @@ class CertificationFactory(factory.django.DjangoModelFactory):
     standard = factory.LazyFunction(lambda: standard("rainforest_alliance"))
     status = CertificationStatus.CANDIDATE
 
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        # The current certification of the farm under the standard, as the certification services keep it.
+        certification = super()._create(model_class, *args, **kwargs)
+        _refresh_current(certification)
+        return certification
+
 
 class CertificationEventFactory(factory.django.DjangoModelFactory):
     class Meta:
@@ -212,6 +237,18 @@ class CertificationEventFactory(factory.django.DjangoModelFactory):
     to_status = CertificationStatus.CANDIDATE
     occurred_on = datetime.date(2026, 1, 15)
     reason = "Registro inicial"
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        event = super()._create(model_class, *args, **kwargs)
+        _refresh_current(event.certification)  # a later event may make another certification the current one
+        return event
+
+
+def _refresh_current(certification: Certification) -> None:
+    with transaction.atomic():  # it locks the rows: tests that commit call factories outside a transaction
+        current = refresh_current_certification(farm_id=certification.farm_id, standard_id=certification.standard_id)
+    certification.is_current = current == certification.pk
 
 
 def closed_certification(farm: Farm, code: str, status: str, on: datetime.date) -> Certification:
@@ -457,6 +494,12 @@ class DeforestationDeclarationFactory(factory.django.DjangoModelFactory):
     evidence_note = "Imagen satelital 2020 (Global Forest Watch) y testimonio de vecinos."
     declared_by = factory.SubFactory(UserFactory)
     declared_on = datetime.date(2026, 3, 1)
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        declaration = super()._create(model_class, *args, **kwargs)
+        _refresh_eudr_status(declaration.farm)  # as farm_declare_land_use keeps it
+        return declaration
 
 
 def eudr_rectangle(west: float, south: float, east: float, north: float) -> dict:

@@ -56,6 +56,12 @@ class History:
         self.events.append((self.status, to_status, stage, on, reason))
 
 
+def _currency(history: History, index: int) -> tuple[bool, datetime.date, int]:
+    """What makes a certification its farm's current one under a standard, in increasing order: open, then the
+    date of its last event, then the order written (ids are taken in that order)."""
+    return history.status not in TERMINAL_STATUSES, history.last_on, index
+
+
 class CertificationRows:
     """The certifications of a member's farms: a part of bench.seeding.generator.Generator."""
 
@@ -100,6 +106,7 @@ class CertificationRows:
             plan.insert(0, ("organic", outcome))
         if draws[3] < utz_share:
             plan.append(("utz", "history"))
+        histories: list[tuple[str, History]] = []
         for code, outcome in plan:
             if code == "utz":
                 history = self._utz(rng, crop, joined)
@@ -111,9 +118,18 @@ class CertificationRows:
                 # members.services.member_withdraw: every open certification is withdrawn with the member.
                 reason = f"Socio retirado de la cooperativa: {withdrawal_reason}"
                 history.add("withdrawn", max(withdrawn_on, history.last_on), reason)
-            self._write_certification(farm_id, code, crop, history)
+            histories.append((code, history))
+        # Certification.is_current, as certifications.read_models keeps it: per standard, the open certification,
+        # else the closed one whose last event is the latest, ties the latest written (the highest id).
+        current: dict[str, int] = {}
+        for index, (code, history) in enumerate(histories):
+            held = current.get(code)
+            if held is None or _currency(history, index) > _currency(histories[held][1], held):
+                current[code] = index
+        for index, (code, history) in enumerate(histories):
+            self._write_certification(farm_id, code, crop, history, is_current=current[code] == index)
 
-    def _write_certification(self, farm_id: int, code: str, crop: str, history: History) -> None:
+    def _write_certification(self, farm_id: int, code: str, crop: str, history: History, *, is_current: bool) -> None:
         certification_id = self.ids[Certification].take()
         _prefix, body = CERTIFICATES[code]
         self.tables[Certification].add(
@@ -127,6 +143,7 @@ class CertificationRows:
                 body,
                 history.valid_from,
                 history.valid_until,
+                is_current,
             )
         )
         events, take = self.tables[CertificationEvent].add, self.ids[CertificationEvent].take

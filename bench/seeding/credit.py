@@ -66,7 +66,7 @@ class CreditRows:
 
         product = c.products[key]
         status, approved_on, disbursed_on, closed_on, terms = LoanStatus.SUBMITTED, None, None, None, NO_TERMS
-        oldest_unpaid = None
+        oldest_unpaid, outstanding = None, (ZERO, ZERO)
         age = (as_of - submitted).days
         draw = rng.random()
         if age < 15 and draw < 0.5:
@@ -80,21 +80,25 @@ class CreditRows:
             terms = tuple(getattr(product, name) for name in TERM_FIELDS)
             if not (draw < 0.05 and age < 60) and approved_on + 7 * DAY <= as_of:
                 disbursed_on = approved_on + random_days(rng, 0, 7)
-                status, closed_on, oldest_unpaid = self._disburse(rng, loan_id, product, principal, disbursed_on)
+                status, closed_on, oldest_unpaid, outstanding = self._disburse(
+                    rng, loan_id, product, principal, disbursed_on
+                )
         program = programs[0] if programs and rng.random() < 0.5 else None
         self.tables[Loan].add(
             (
                 loan_id, f"CR-{code}-{k}", member_id, product.pk, program, status, principal, submitted,
                 c.credit_officer, approved_on, c.manager if approved_on else None, disbursed_on, closed_on, *terms,
-                oldest_unpaid,
+                oldest_unpaid, *outstanding, ZERO, ZERO, sum(outstanding, ZERO),
             )
         )  # fmt: skip
 
     def _disburse(
         self, rng, loan_id, product, principal, disbursed_on
-    ) -> tuple[str, datetime.date | None, datetime.date | None]:
-        """Schedule, disbursement and repayments of a disbursed loan; return its status, closing date and the due
-        date of its oldest instalment unpaid beyond the arrears tolerance (None when all is paid)."""
+    ) -> tuple[str, datetime.date | None, datetime.date | None, tuple[Decimal, Decimal]]:
+        """Schedule, disbursement and repayments of a disbursed loan; return its status, closing date, the due
+        date of its oldest instalment unpaid beyond the arrears tolerance (None when all is paid) and its
+        principal and interest outstanding (credit.read_models: what the ledger leaves; no fees or penalties
+        are generated)."""
         as_of, officer = self.c.as_of, self.c.credit_officer
         add = self.tables[LoanTransaction].add
         rows = schedule.generate_schedule(
@@ -167,9 +171,10 @@ class CreditRows:
                     officer,
                 )
             )
-            return LoanStatus.WRITTEN_OFF, None, None
+            return LoanStatus.WRITTEN_OFF, None, None, (ZERO, ZERO)
         if principal_paid + interest_paid == principal + interest:
-            return LoanStatus.CLOSED, last_on, None  # loan_repay closes a loan with nothing left outstanding
+            # loan_repay closes a loan with nothing left outstanding
+            return LoanStatus.CLOSED, last_on, None, (ZERO, ZERO)
         allocation = schedule.allocate_paid(rows, principal_paid=principal_paid, interest_paid=interest_paid)
         oldest = next((paid.due_on for paid in allocation if paid.total_unpaid > product.arrears_tolerance), None)
-        return LoanStatus.ACTIVE, None, oldest
+        return LoanStatus.ACTIVE, None, oldest, (principal - principal_paid, interest - interest_paid)

@@ -12,7 +12,7 @@ from django.db import models
 from bench.seeding.draws import CENT, random_days
 from bench.seeding.reference import PLACE_JITTER_DEGREES, Context, Place
 from bench.seeding.tables import Ids, Table
-from members.eudr.status import AREA_TOLERANCE
+from members.eudr.status import AREA_TOLERANCE, eudr_status_expression
 from members.geometry import area_difference_share, geodesic_area_ha
 from members.models import Farm, FarmDeforestationDeclaration, FarmVisit, LandUse2020, Practice, VisitPestObservation
 
@@ -96,6 +96,17 @@ class FarmRows:
     ids: dict[type[models.Model], Ids]
     other_crop: dict[tuple[str, str], Place]
     history_start: datetime.date
+    # The ids of the farms drawn since the last refresh_chunk_eudr_status (ids are handed out increasing).
+    chunk_farm_ids: tuple[int, int] | None = None
+
+    def refresh_chunk_eudr_status(self) -> None:
+        """Store the EUDR status of the chunk's farms by the members rule (members.eudr.status), in one UPDATE
+        over their id range. Call it in the chunk's transaction after its tables are flushed: the rule reads the
+        farms and their declarations (the generator writes no overlaps)."""
+        if self.chunk_farm_ids is not None:
+            first, last = self.chunk_farm_ids
+            Farm.objects.filter(pk__gte=first, pk__lte=last).update(eudr_status=eudr_status_expression())
+            self.chunk_farm_ids = None
 
     def _farms(self, rng, member_id, place, joined, until, district_index, community) -> list[tuple]:
         """Write the member's farms with their visits and declarations; return for each (id, crop, hectares,
@@ -114,6 +125,7 @@ class FarmRows:
             if index > 1 and rng.random() < 0.4:
                 community = communities[(district_index * 7 + rng.randrange(9)) % len(communities)]
             farm_id = self.ids[Farm].take()
+            self.chunk_farm_ids = (self.chunk_farm_ids or (farm_id, farm_id))[0], farm_id
             hectares = _hectares(rng)
             lat = farm_place.centre[0] + rng.uniform(-PLACE_JITTER_DEGREES, PLACE_JITTER_DEGREES)
             lon = farm_place.centre[1] + rng.uniform(-PLACE_JITTER_DEGREES, PLACE_JITTER_DEGREES)

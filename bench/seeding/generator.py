@@ -42,6 +42,7 @@ TABLE_FIELDS: dict[type[models.Model], tuple[str, ...]] = {
     Member: (
         "id", "code", "first_names", "last_names", "dni", "gender", "birth_date", "phone", "region_id", "district",
         "community", "joined_on", "status", "withdrawn_on", "withdrawal_reason", "consents_to_share", "consent_date",
+        "active_hectares",
     ),
     Farm: (
         "id", "member_id", "name", "region_id", "district", "community", "hectares", "crop", "varieties",
@@ -58,7 +59,7 @@ TABLE_FIELDS: dict[type[models.Model], tuple[str, ...]] = {
     VisitPestObservation: ("visit_id", "pest", "severity"),
     Certification: (
         "id", "farm_id", "standard_id", "status", "conversion_stage", "certificate_number", "certifier", "valid_from",
-        "valid_until",
+        "valid_until", "is_current",
     ),
     CertificationEvent: (
         "id", "certification_id", "from_status", "to_status", "to_stage", "occurred_on", "reason", "decided_by_id",
@@ -68,7 +69,8 @@ TABLE_FIELDS: dict[type[models.Model], tuple[str, ...]] = {
     Loan: (
         "id", "reference", "member_id", "product_id", "program_id", "status", "principal", "submitted_on",
         "submitted_by_id", "approved_on", "approved_by_id", "disbursed_on", "closed_on", *TERM_FIELDS,
-        "oldest_unpaid_due_on",
+        "oldest_unpaid_due_on", "outstanding_principal", "outstanding_interest", "outstanding_fees",
+        "outstanding_penalties", "outstanding_total",
     ),
     LoanLine: ("loan_id", "item_id", "quantity", "unit_price", "amount"),
     Instalment: ("loan_id", "number", "due_on", "principal_due", "interest_due"),
@@ -137,16 +139,16 @@ class Generator(FarmRows, CertificationRows, CreditRows, DeliveryRows):
         consent_date = (
             min(max(joined, datetime.date(2019, 6, 1)) + random_days(rng, 0, 60), as_of) if consents else None
         )
-        self.tables[Member].add(
-            (
-                member_id, code, first_names, f"{rng.choice(LAST_NAMES)} {rng.choice(LAST_NAMES)}", dni, gender,
-                birth, f"9{rng.randrange(10**7, 10**8)}" if rng.random() < 0.85 else "", c.regions[place.region],
-                place.districts[district_index], community, joined, status, withdrawn_on, reason, consents,
-                consent_date,
-            )
+        member_row = (
+            member_id, code, first_names, f"{rng.choice(LAST_NAMES)} {rng.choice(LAST_NAMES)}", dni, gender,
+            birth, f"9{rng.randrange(10**7, 10**8)}" if rng.random() < 0.85 else "", c.regions[place.region],
+            place.districts[district_index], community, joined, status, withdrawn_on, reason, consents,
+            consent_date,
         )  # fmt: skip
         until = withdrawn_on - DAY if withdrawn_on else as_of
         farms = self._farms(rng, member_id, place, joined, until, district_index, community)
+        # Member.active_hectares, as members.read_models keeps it: the hectares of the active farms.
+        self.tables[Member].add((*member_row, sum((farm[2] for farm in farms if farm[3]), Decimal("0"))))
         organic_allowed = sum(farm[2] for farm in farms) <= ORGANIC_MAX_HECTARES
         for farm in farms:
             self._certifications(rng, farm, joined, until, organic_allowed, withdrawn_on, reason)

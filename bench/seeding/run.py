@@ -16,7 +16,6 @@ from tqdm import tqdm
 from bench.seeding.generator import CODE_DIGITS, CODE_PREFIX, DNI_BASE, Generator
 from bench.seeding.reference import load_context
 from bench.seeding.tables import Table
-from cooperative.figures_cache import bump_data_version
 from members.models import Member
 
 MIN_MEMBERS, MAX_MEMBERS = 1, 1_000_000
@@ -104,8 +103,7 @@ def seed_scale(
             with transaction.atomic():
                 for table in generator.tables.values():
                     table.flush()
-                # The figures cache notices writes sent through Django's execute wrappers; COPY bypasses them.
-                transaction.on_commit(bump_data_version)
+                generator.refresh_chunk_eudr_status()
             bar.update(stop - start)
     _finish(list(generator.tables.values()))
     return SeedReport(

@@ -105,6 +105,9 @@ TERMINAL_STATUSES = frozenset(status for status, targets in ALLOWED_TRANSITIONS.
 OPEN_STATUSES = frozenset(CertificationStatus.values) - TERMINAL_STATUSES
 
 
+ONE_CURRENT_CONSTRAINT = "certifications_certification_one_current_per_farm_standard"
+
+
 class Certification(TimeStampedModel):
     """A farm under one standard. Its status changes only through certification services, as events."""
 
@@ -124,7 +127,12 @@ class Certification(TimeStampedModel):
     certifier = models.CharField(_("certification body"), max_length=120, blank=True)
     valid_from = models.DateField(_("valid from"), null=True, blank=True)
     valid_until = models.DateField(_("valid until"), null=True, blank=True)
-    history = HistoricalRecords()
+    # A read model: the farm's current certification under the standard (the open one, else the closed one
+    # whose last event is the latest), kept by certifications.read_models.refresh_current_certification in
+    # every certification service's transaction, so that figures count it from an index. Derived, so not
+    # part of the audit history.
+    is_current = models.BooleanField(_("current certification"), default=False, editable=False)
+    history = HistoricalRecords(excluded_fields=["is_current"])
 
     class Meta:
         verbose_name = _("certification")
@@ -151,10 +159,41 @@ class Certification(TimeStampedModel):
                 condition=Q(status__in=sorted(OPEN_STATUSES)),
                 name="certifications_certification_one_open_per_farm_standard",
             ),
+            models.UniqueConstraint(
+                fields=["farm", "standard"],
+                condition=Q(is_current=True),
+                name=ONE_CURRENT_CONSTRAINT,
+            ),
+        ]
+        indexes = [
+            # The dashboard's farms per standard and status of their current certification, from the index alone.
+            models.Index(
+                fields=["standard", "status", "farm"], condition=Q(is_current=True), name="cert_current_std_status"
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.farm} – {self.standard} ({self.get_status_display()})"
+
+    def save(self, *args, **kwargs) -> None:
+        # is_current is written only by refresh_current_certification, with the farm's certifications under
+        # the standard locked; a save of an instance loaded earlier must not write back the flag it was loaded
+        # with (it would break the one-current constraint, or leave the read model behind).
+        if not self._state.adding and kwargs.get("update_fields") is None:
+            kwargs["update_fields"] = [
+                field.name
+                for field in self._meta.concrete_fields
+                if not field.primary_key and field.name != "is_current"
+            ]
+        super().save(*args, **kwargs)
+
+    def get_constraints(self):
+        # No input can break the one-current constraint (only refresh_current_certification writes the flag):
+        # it guards the database, and validating it in full_clean would cost a query on every save.
+        return [
+            (model, [c for c in constraints if c.name != ONE_CURRENT_CONSTRAINT])
+            for model, constraints in super().get_constraints()
+        ]
 
     def clean(self) -> None:
         super().clean()

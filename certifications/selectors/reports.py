@@ -15,7 +15,6 @@ from django.db.models import (
     Count,
     Exists,
     IntegerField,
-    Max,
     OuterRef,
     Prefetch,
     Q,
@@ -37,7 +36,6 @@ from certifications.models import (
     Standard,
     StandardCode,
 )
-from certifications.selectors.certifications import is_more_current
 from cooperative.models import Region
 from members.models import Farm, Member
 
@@ -247,8 +245,8 @@ def audit_pack_farms(*, regions: QuerySet[Region], as_of: datetime.date | None =
       non-conformity; None without inspection);
     - `open_non_conformities`, `open_critical_non_conformities` (not closed, any standard);
     - `cafe_tier` (tier of the latest C.A.F.E. Practices verification, or None);
-    - `certification_list`: every certification of the farm with `last_event_on`, each with
-      `active_sanctions` (in force on `as_of`, default today) — see current_by_standard().
+    - `certification_list`: every certification of the farm, each with `active_sanctions` (in force on
+      `as_of`, default today) — see current_by_standard().
 
     Lazy. Read with iterator(chunk_size=...): three queries per chunk (farms with their annotations as
     correlated subqueries, their certifications, those certifications' sanctions in force).
@@ -261,10 +259,8 @@ def audit_pack_farms(*, regions: QuerySet[Region], as_of: datetime.date | None =
         "-verified_on", "-pk"
     )
     sanctions = Sanction.objects.filter(active_sanctions_q(as_of)).order_by("starts_on", "pk")
-    certifications = (
-        Certification.objects.annotate(last_event_on=Max("events__occurred_on"))
-        .order_by("pk")
-        .prefetch_related(Prefetch("sanctions", queryset=sanctions, to_attr="active_sanctions"))
+    certifications = Certification.objects.order_by("pk").prefetch_related(
+        Prefetch("sanctions", queryset=sanctions, to_attr="active_sanctions")
     )
     return (
         Farm.objects.filter(
@@ -287,12 +283,6 @@ def audit_pack_farms(*, regions: QuerySet[Region], as_of: datetime.date | None =
 
 
 def current_by_standard(certifications: list[Certification]) -> dict[int, Certification]:
-    """A farm's current certification under each standard, keyed by standard id: the open one if there is
-    one, otherwise the closed one whose last event is the latest (the rule of farm_current_certifications).
-    Needs `last_event_on` on each certification. No query."""
-    current: dict[int, Certification] = {}
-    for certification in certifications:
-        held = current.get(certification.standard_id)
-        if held is None or is_more_current(certification, than=held):
-            current[certification.standard_id] = certification
-    return current
+    """A farm's current certification under each standard (`is_current`, the read model of
+    current_certifications), keyed by standard id. No query."""
+    return {certification.standard_id: certification for certification in certifications if certification.is_current}

@@ -1,7 +1,9 @@
 """Writes for certifications. Every status a certification takes is recorded as a CertificationEvent.
 
 The certification row keeps the current status in step with its events: both are written in the same
-transaction, and only by these functions. The rules they apply are in certifications.services.certification_rules.
+transaction, and only by these functions. Each of them also refreshes, in that transaction, which certification
+is the farm's current one under the standard (`is_current`, certifications.read_models). The rules they apply
+are in certifications.services.certification_rules.
 """
 
 import datetime
@@ -22,6 +24,7 @@ from certifications.models import (
     ConversionStage,
     Standard,
 )
+from certifications.read_models import refresh_current_certification
 from certifications.services.certification_rules import (
     certificate_terms,
     check_conversion_completed,
@@ -71,6 +74,13 @@ def _record_event(
     event.full_clean()
     event.save()
     return event
+
+
+def _refresh_current(certification: Certification) -> None:
+    # The farm's current certification under the standard may have changed with this write: refresh the read
+    # model in the same transaction, and on the instance the service returns.
+    current = refresh_current_certification(farm_id=certification.farm_id, standard_id=certification.standard_id)
+    certification.is_current = current == certification.pk
 
 
 def _save(certification: Certification, decided_by: AbstractBaseUser | None) -> None:
@@ -166,6 +176,7 @@ def certification_create(
         reason=reason,
         decided_by=decided_by,
     )
+    _refresh_current(certification)
     return certification
 
 
@@ -286,6 +297,7 @@ def certification_change_status(
         reason=reason,
         decided_by=decided_by,
     )
+    _refresh_current(certification)
     return certification
 
 
@@ -378,6 +390,7 @@ def certification_import_history(
         reason=_("Validity ended"),
         decided_by=recorded_by,
     )
+    _refresh_current(certification)
     return certification
 
 

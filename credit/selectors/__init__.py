@@ -1,12 +1,13 @@
 """Reads for input credit: balances from the ledger, instalment allocation, days past due, portfolio at risk,
 the portfolio report, the member statement and the querysets of the credit pages.
 
-Balances are never stored: they are sums of the ledger (credit.selectors.balances has the rules, also as of
-a past date). By responsibility: balances (the balance annotations, a loan's balance, its allocation over the
-schedule), arrears (days past due and the one rule for calling a loan late), portfolio (PAR and the
-portfolio report), statements (a member's statement of account), loans (the loans, transactions and loan
-details of a user's credit regions) and catalogue (input items, credit products). The public readers are
-imported here, so callers write `selectors.loan_balance(...)` whichever module holds it.
+Balances are sums of the ledger (credit.selectors.balances has the rules, also as of a past date); the
+balance now is also stored on each loan, kept in step by the credit services (credit.read_models). By
+responsibility: balances (the balance annotations, a loan's balance, its allocation over the schedule), arrears
+(days past due and the one rule for calling a loan late), portfolio (PAR and the portfolio report), statements
+(a member's statement of account), loans (the loans, transactions and loan details of a user's credit regions)
+and catalogue (input items, credit products). The public readers are imported here, so callers write
+`selectors.loan_balance(...)` whichever module holds it.
 """
 
 from credit.selectors.arrears import (
@@ -40,6 +41,8 @@ from credit.selectors.loans import (
     loans_for_detail,
     loans_for_list,
     loans_in_scope,
+    overdue_on_record,
+    set_days_past_due_on_record,
     transactions_for_reversal,
 )
 from credit.selectors.portfolio import (
@@ -101,11 +104,13 @@ __all__ = [
     "loans_with_outstanding",
     "member_statement",
     "overdue_loans",
+    "overdue_on_record",
     "par_ratio",
     "portfolio_at_risk",
     "portfolio_at_risk_report",
     "portfolio_report",
     "set_days_past_due",
+    "set_days_past_due_on_record",
     "transactions_for_reversal",
     "with_schedule_and_charges",
 ]

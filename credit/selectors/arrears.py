@@ -13,12 +13,13 @@ days_past_due_on_record).
 
 import datetime
 from collections.abc import Iterable
+from types import SimpleNamespace
 
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 
 from credit import schedule
 from credit.models import Instalment, Loan, LoanCharge, LoanStatus
-from credit.selectors.balances import ZERO, allocate, annotate_balances, charges_in_force, has_charges
+from credit.selectors.balances import ZERO, allocate, annotate_balances, balance_sums, charges_in_force, has_charges
 
 
 def is_past_due(days: int, *, more_than: int) -> bool:
@@ -106,8 +107,24 @@ def overdue_loans(loans: QuerySet[Loan], as_of: datetime.date) -> QuerySet[Loan]
 def loan_oldest_unpaid_due_on(loan: Loan) -> datetime.date | None:
     """What Loan.oldest_unpaid_due_on should hold, from every ledger row and charge recorded: the due date of
     the oldest row unpaid beyond the arrears tolerance. Two queries, three when the loan has charges."""
-    annotated = annotate_balances(Loan.objects.filter(pk=loan.pk)).annotate(has_charges=has_charges(None)).get()
-    charges = charges_in_force(None).filter(loan=loan) if annotated.has_charges else ()
-    instalments = Instalment.objects.filter(loan=loan).order_by("due_on", "number")
-    allocation = allocate(annotated, instalments, charges)
-    return schedule.oldest_unpaid_due_on(allocation, tolerance=annotated.arrears_tolerance or ZERO)
+    # Only the columns it needs: migration 0005 calls it on a table without the later columns of Loan.
+    sums = balance_sums()
+    annotated = SimpleNamespace(
+        **Loan.objects.filter(pk=loan.pk)
+        .annotate(**sums, has_charges=has_charges(None))
+        .values(*sums, "has_charges", "arrears_tolerance")
+        .get()
+    )
+    charges = charges_in_force(None).filter(loan_id=loan.pk) if annotated.has_charges else ()
+    instalments = Instalment.objects.filter(loan_id=loan.pk).order_by("due_on", "number")
+    return oldest_unpaid_due_on_of_annotated(annotated, instalments, charges)
+
+
+def oldest_unpaid_due_on_of_annotated(
+    loan: Loan, instalments: Iterable[schedule.ScheduledInstalment], charges: Iterable[schedule.ScheduledCharge] = ()
+) -> datetime.date | None:
+    """What Loan.oldest_unpaid_due_on should hold for a loan carrying the paid sums of annotate_balances (or
+    balance_sums) and its arrears_tolerance, given its schedule in due order and its charges in force. No
+    query."""
+    allocation = allocate(loan, instalments, charges)
+    return schedule.oldest_unpaid_due_on(allocation, tolerance=loan.arrears_tolerance or ZERO)

@@ -1,7 +1,8 @@
 """Loan balances from the ledger: the balance annotations (one query however many loans), a loan's balance,
 and the balance spread over the schedule (instalment allocation).
 
-Balances are never stored: they are sums of the ledger. A reducing transaction (repayment, harvest
+Balances are sums of the ledger (the balance now is also kept on each loan, in step with the ledger:
+credit.read_models). A reducing transaction (repayment, harvest
 deduction, waiver, write-off) that has been reversed counts zero, and the reversal entry itself is not
 summed, so the pair cancels out; charges (fees, penalties) follow the same rule. Interest owed is the
 interest of the schedule.
@@ -91,15 +92,58 @@ def charges_in_force(as_of: datetime.date | None = None) -> QuerySet[LoanCharge]
     return in_force(LoanCharge.objects.filter(kind__in=CHARGE_KINDS), as_of).order_by("due_on", "id")
 
 
-def _outstanding(*names: str) -> Round:
+def _outstanding(*names: str, sums: dict | None = None) -> Round:
     """Σ due - Σ paid of the named components, rounded to céntimos in SQL: SQLite sums decimals in floating
-    point, and a paid-off loan must compare equal to zero there too (PostgreSQL's numeric is exact anyway)."""
+    point, and a paid-off loan must compare equal to zero there too (PostgreSQL's numeric is exact anyway).
+    The sums are the annotations of the same names (F), or, with `sums`, the expressions of balance_sums."""
+
+    def term(name: str):
+        return F(name) if sums is None else sums[name]
+
     expression = None
     for name in names:
         due = "principal_disbursed" if name == "principal" else f"{name}_due_total"
-        term = F(due) - F(f"{name}_paid")
-        expression = term if expression is None else expression + term
+        difference = term(due) - term(f"{name}_paid")
+        expression = difference if expression is None else expression + difference
     return Round(expression, 2, output_field=_money())
+
+
+def balance_sums(*, as_of: datetime.date | None = None) -> dict[str, Coalesce]:
+    """The eight sums a balance is made of (principal_disbursed, principal_paid, interest_due_total,
+    interest_paid, fee_due_total, fee_paid, penalty_due_total, penalty_paid), each a correlated subquery on the
+    outer loan, now or as of a date (module docstring)."""
+    disbursements = LoanTransaction.objects.filter(kind=TransactionKind.DISBURSEMENT)
+    if as_of is not None:
+        disbursements = disbursements.filter(occurred_on__lte=as_of)
+    reductions = in_force(LoanTransaction.objects.filter(kind__in=REDUCING_KINDS), as_of)
+    charges = in_force(LoanCharge.objects.filter(kind__in=CHARGE_KINDS), as_of)
+    return {
+        "principal_disbursed": _sum_per_loan(disbursements, "principal_portion"),
+        "principal_paid": _sum_per_loan(reductions, "principal_portion"),
+        "interest_due_total": _sum_per_loan(Instalment.objects.all(), "interest_due"),
+        "interest_paid": _sum_per_loan(reductions, "interest_portion"),
+        "fee_due_total": _sum_per_loan(charges.filter(kind=ChargeKind.FEE), "amount"),
+        "fee_paid": _sum_per_loan(reductions, "fee_portion"),
+        "penalty_due_total": _sum_per_loan(charges.filter(kind=ChargeKind.PENALTY), "amount"),
+        "penalty_paid": _sum_per_loan(reductions, "penalty_portion"),
+    }
+
+
+# The outstanding amounts of annotate_balances, by name, as the components they sum.
+OUTSTANDING_COMPONENTS = {
+    "principal_outstanding": ("principal",),
+    "interest_outstanding": ("interest",),
+    "fee_outstanding": ("fee",),
+    "penalty_outstanding": ("penalty",),
+    "total_outstanding": ("principal", "interest", "fee", "penalty"),
+}
+
+
+def outstanding_expressions() -> dict[str, Round]:
+    """The five outstanding amounts of annotate_balances (now), by annotation name, as expressions that stand
+    alone (they reference no other annotation), for an UPDATE of the stored balance (credit.read_models)."""
+    sums = balance_sums()
+    return {name: _outstanding(*components, sums=sums) for name, components in OUTSTANDING_COMPONENTS.items()}
 
 
 def annotate_balances(queryset: QuerySet[Loan], *, as_of: datetime.date | None = None) -> QuerySet[Loan]:
@@ -108,28 +152,11 @@ def annotate_balances(queryset: QuerySet[Loan], *, as_of: datetime.date | None =
     Annotations (Decimal, S/): principal_disbursed, principal_paid, interest_due_total, interest_paid,
     fee_due_total, fee_paid, penalty_due_total, penalty_paid, principal_outstanding, interest_outstanding,
     fee_outstanding, penalty_outstanding, total_outstanding. With `as_of`, the balance on that date (module
-    docstring); the interest of the schedule counts whole once the loan is disbursed.
+    docstring); the interest of the schedule counts whole once the loan is disbursed. The balance now is also
+    stored on each loan (Loan.outstanding_*, credit.read_models): lists and figures over many loans read those.
     """
-    disbursements = LoanTransaction.objects.filter(kind=TransactionKind.DISBURSEMENT)
-    if as_of is not None:
-        disbursements = disbursements.filter(occurred_on__lte=as_of)
-    reductions = in_force(LoanTransaction.objects.filter(kind__in=REDUCING_KINDS), as_of)
-    charges = in_force(LoanCharge.objects.filter(kind__in=CHARGE_KINDS), as_of)
-    return queryset.annotate(
-        principal_disbursed=_sum_per_loan(disbursements, "principal_portion"),
-        principal_paid=_sum_per_loan(reductions, "principal_portion"),
-        interest_due_total=_sum_per_loan(Instalment.objects.all(), "interest_due"),
-        interest_paid=_sum_per_loan(reductions, "interest_portion"),
-        fee_due_total=_sum_per_loan(charges.filter(kind=ChargeKind.FEE), "amount"),
-        fee_paid=_sum_per_loan(reductions, "fee_portion"),
-        penalty_due_total=_sum_per_loan(charges.filter(kind=ChargeKind.PENALTY), "amount"),
-        penalty_paid=_sum_per_loan(reductions, "penalty_portion"),
-    ).annotate(
-        principal_outstanding=_outstanding("principal"),
-        interest_outstanding=_outstanding("interest"),
-        fee_outstanding=_outstanding("fee"),
-        penalty_outstanding=_outstanding("penalty"),
-        total_outstanding=_outstanding("principal", "interest", "fee", "penalty"),
+    return queryset.annotate(**balance_sums(as_of=as_of)).annotate(
+        **{name: _outstanding(*components) for name, components in OUTSTANDING_COMPONENTS.items()}
     )
 
 

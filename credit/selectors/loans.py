@@ -5,14 +5,17 @@ Scope: a user sees the loans whose member is in a region their credit roles (man
 the member's region decides. Each reader is lazy and states its cost.
 """
 
+import datetime
+from collections.abc import Iterable
+
 from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import QuerySet
 
 from cooperative.access import CREDIT_ROLES
 from cooperative.selectors import regions_in_scope
 from credit.models import Loan, LoanCharge, LoanLine, LoanStatus, LoanTransaction
-from credit.selectors.arrears import with_schedule_and_charges
-from credit.selectors.balances import annotate_balances, loans_with_outstanding
+from credit.selectors.arrears import days_past_due_on_record, is_past_due_q
+from credit.selectors.balances import annotate_balances
 
 
 def loans_in_scope(user: AbstractBaseUser) -> QuerySet[Loan]:
@@ -21,10 +24,24 @@ def loans_in_scope(user: AbstractBaseUser) -> QuerySet[Loan]:
 
 
 def loans_for_list(loans: QuerySet[Loan]) -> QuerySet[Loan]:
-    """The rows of the loan list: `loans` with member, region, product and program joined, balances annotated
-    and schedules and charges prefetched (for set_days_past_due). Three queries, whatever the number of
-    loans."""
-    return with_schedule_and_charges(loans_with_outstanding(loans).select_related("member__region", "program"))
+    """The rows of the loan list: `loans` with member, region, product and program joined; the balances are
+    the ones stored on each loan (Loan.outstanding_*) and the days past due come from
+    Loan.oldest_unpaid_due_on (set_days_past_due_on_record), both kept equal to the ledger by the credit
+    services. One query, whatever the number of loans."""
+    return loans.select_related("member__region", "product", "program")
+
+
+def overdue_on_record(loans: QuerySet[Loan], as_of: datetime.date) -> QuerySet[Loan]:
+    """The active loans of `loans` more than 0 days past due on `as_of`, by Loan.oldest_unpaid_due_on
+    (is_past_due_q: what overdue_loans finds by replaying the ledger as committed now). Lazy, no query."""
+    return loans.filter(is_past_due_q(as_of=as_of, more_than=0), status=LoanStatus.ACTIVE)
+
+
+def set_days_past_due_on_record(loans: Iterable[Loan], as_of: datetime.date) -> None:
+    """Set `days_past_due` on each active loan (None on the others) from Loan.oldest_unpaid_due_on. No
+    query."""
+    for loan in loans:
+        loan.days_past_due = days_past_due_on_record(loan, as_of) if loan.status == LoanStatus.ACTIVE else None
 
 
 def loans_for_detail(user: AbstractBaseUser) -> QuerySet[Loan]:

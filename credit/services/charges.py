@@ -19,7 +19,7 @@ from credit.services.ledger import (
     check_reason,
     close_if_settled,
     lock_loan,
-    refresh_arrears,
+    refresh_stored_state,
 )
 
 
@@ -63,7 +63,7 @@ def loan_charge_add(
     )
     charge.full_clean()
     charge.save()
-    refresh_arrears(loan)
+    refresh_stored_state(loan)
     return charge
 
 
@@ -120,6 +120,6 @@ def loan_charge_reverse(
     except IntegrityError:
         # The one-to-one on `reverses` caught a reversal committed by a concurrent request.
         raise ValidationError(_("This charge has already been reversed.")) from None
-    refresh_arrears(loan)
+    refresh_stored_state(loan)
     close_if_settled(loan, balance.total_outstanding - original.amount, occurred_on, recorded_by)
     return reversal

@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 
 from credit import schedule
 from credit.models import Instalment, Loan, LoanStatus, LoanTransaction, TransactionKind
-from credit.services.ledger import check_not_future, lock_loan, record_transaction, refresh_arrears, save_loan
+from credit.services.ledger import check_not_future, lock_loan, record_transaction, refresh_stored_state, save_loan
 
 
 @transaction.atomic
@@ -61,7 +61,7 @@ def loan_disburse(*, loan: Loan, disbursed_by: AbstractBaseUser, disbursed_on: d
         # (loan, number) would cost a query per row for nothing; the database constraint still holds.
         instalment.full_clean(validate_unique=False, validate_constraints=False)
     Instalment.objects.bulk_create(instalments)
-    refresh_arrears(loan)
+    refresh_stored_state(loan)
 
     loan.status = LoanStatus.ACTIVE
     loan.disbursed_on = disbursed_on

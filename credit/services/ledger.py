@@ -1,6 +1,7 @@
 """What every credit write shares: the loan row lock, the loan's history, appending a transaction to the
-ledger with Loan.oldest_unpaid_due_on kept in step, closing a settled loan, and the checks on amounts, dates
-and reasons that the services of this package apply before they write.
+ledger with the loan's stored balance and Loan.oldest_unpaid_due_on kept in step (credit.read_models), closing
+a settled loan, and the checks on amounts, dates and reasons that the services of this package apply before
+they write.
 """
 
 import datetime
@@ -11,8 +12,9 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from credit import schedule, selectors
+from credit import schedule
 from credit.models import Loan, LoanStatus, LoanTransaction
+from credit.read_models import refresh_loan
 
 # Length of django-simple-history's history_change_reason column.
 HISTORY_REASON_LENGTH = 100
@@ -33,18 +35,19 @@ def save_loan(loan: Loan, user: AbstractBaseUser, reason: str = "") -> None:
 
 
 def record_transaction(transaction_row: LoanTransaction) -> LoanTransaction:
-    """Validate and append the row to the ledger, then refresh the loan's Loan.oldest_unpaid_due_on."""
+    """Validate and append the row to the ledger, then refresh the loan's stored balance and oldest unpaid
+    due date (refresh_stored_state)."""
     transaction_row.full_clean()
     transaction_row.save()
-    refresh_arrears(transaction_row.loan)
+    refresh_stored_state(transaction_row.loan)
     return transaction_row
 
 
-def refresh_arrears(loan: Loan) -> None:
-    """Recompute Loan.oldest_unpaid_due_on after a change to the loan's schedule, ledger or charges (on the
-    row and on `loan`, so a later save of `loan` keeps it). Three or four queries."""
-    loan.oldest_unpaid_due_on = selectors.loan_oldest_unpaid_due_on(loan)
-    Loan.objects.filter(pk=loan.pk).update(oldest_unpaid_due_on=loan.oldest_unpaid_due_on)
+def refresh_stored_state(loan: Loan) -> None:
+    """Recompute the loan's stored balance (Loan.outstanding_*) and Loan.oldest_unpaid_due_on after a change
+    to its schedule, ledger or charges, on the row and on `loan`, so a later save of `loan` keeps them
+    (credit.read_models.refresh_loan). Three or four queries."""
+    refresh_loan(loan)
 
 
 def portion_fields(portions: schedule.Portions) -> dict[str, Decimal]:

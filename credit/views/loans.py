@@ -55,9 +55,9 @@ def loan_list(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate()
     loans = filterset.qs
     if filterset.overdue_only:
-        loans = selectors.overdue_loans(loans, today)
+        loans = selectors.overdue_on_record(loans, today)
     page = Paginator(selectors.loans_for_list(loans), LOANS_PER_PAGE).get_page(request.GET.get("page"))
-    selectors.set_days_past_due(page, today)
+    selectors.set_days_past_due_on_record(page, today)
     return render(request, "credit/loans/loan_list.html", {"filterset": filterset, "page_obj": page})
 
 

@@ -7,7 +7,9 @@ A farm is EUDR-ready when it is active and
 - its deforestation-free declaration exists and the land was not forest on 31 December 2020.
 Otherwise its status is "missing geometry" (the first rule) or "flagged" (the others), with reasons.
 
-- members.eudr.status: those rules (thresholds, the status in SQL, the reasons in words);
+- members.eudr.status: those rules (thresholds, the status as a SQL expression, the reasons in words), and
+  refresh_eudr_status, which stores the status on the farm (Farm.eudr_status) in the transaction of every
+  write that changes what it depends on (members.read_models reconciles it with the rows);
 - members.eudr.geolocation: the writes, farm_set_geometry (a point or a boundary, checked, measured,
   compared and searched for overlaps) and farm_declare_land_use (the deforestation-free declaration);
 - members.eudr.readiness: how many farms of a set are located and ready, per region and per program;

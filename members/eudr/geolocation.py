@@ -26,6 +26,7 @@ from members.eudr.status import (
     area_message,
     overlap_message,
     point_too_large_message,
+    refresh_eudr_status,
 )
 from members.geometry import (
     EXPORT_QUANTUM,
@@ -105,7 +106,9 @@ def farm_set_geometry(
     plot over 4 ha are not refusals: they come back as `warnings`, and keep the farm from EUDR readiness.
 
     The farm row is locked; two neighbours saved at the same instant may each miss the other's new
-    boundary (the pair is found when either is saved again). Cost: about 8 queries.
+    boundary (the pair is found when either is saved again). The stored EUDR status of the farm and of the farms
+    its old and new boundaries overlap is refreshed (members.eudr.status.refresh_eudr_status). Cost: about 10
+    queries.
     """
     if source not in Farm.GeometrySource.values:
         raise ValueError(f"Unknown geometry source: {source}")
@@ -135,6 +138,8 @@ def farm_set_geometry(
     farm.geometry_recorded_at = timezone.now()
     farm.full_clean()
     farm.save()
+    # The farms the old boundary overlapped: their status may change once the rows go.
+    former_neighbours = list(FarmOverlap.objects.filter(other_farm=farm).values_list("farm_id", flat=True))
     FarmOverlap.objects.filter(Q(farm=farm) | Q(other_farm=farm)).delete()
     FarmOverlap.objects.bulk_create(
         [
@@ -146,6 +151,8 @@ def farm_set_geometry(
             )
         ]
     )
+    # The farm's stored status, and its neighbours' (old and new), in this transaction.
+    refresh_eudr_status([farm.pk, *former_neighbours])
     return check
 
 
@@ -203,7 +210,8 @@ def farm_declare_land_use(
 ) -> FarmDeforestationDeclaration:
     """Record (or replace) the farm's land use on 31 December 2020 and its evidence; the replaced version
     stays in the declaration's history. "forest" keeps the farm from EUDR readiness. Raises
-    ValidationError with field messages. Cost: 3 queries (lock, the current declaration, the write)."""
+    ValidationError with field messages. The farm's stored EUDR status is refreshed. Cost: 4 queries (lock, the
+    current declaration, the write, the status refresh)."""
     farm = Farm.objects.select_for_update().get(pk=farm.pk)
     declaration = FarmDeforestationDeclaration.objects.filter(farm=farm).first() or FarmDeforestationDeclaration(
         farm=farm
@@ -214,4 +222,5 @@ def farm_declare_land_use(
     declaration.declared_on = declared_on or timezone.localdate()
     declaration.full_clean()
     declaration.save()
+    refresh_eudr_status([farm.pk])
     return declaration

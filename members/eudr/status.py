@@ -1,17 +1,19 @@
-"""What EUDR-ready means (the rules listed in members.eudr): the thresholds, each farm's status computed in
-SQL (with_eudr_status), and the reasons a farm is not ready, in words (eudr_reasons)."""
+"""What EUDR-ready means (the rules listed in members.eudr): the thresholds, each farm's status as a SQL
+expression (eudr_status_expression, the one source of the rule), stored on the farm by refresh_eudr_status in the
+transaction of every write that changes its inputs, and the reasons a farm is not ready, in words (eudr_reasons)."""
 
 import datetime
+from collections.abc import Iterable
 from decimal import Decimal
 
 from django.core.exceptions import ObjectDoesNotExist
-from django.db import models
 from django.db.models import Case, Exists, F, OuterRef, Prefetch, Q, QuerySet, Value, When
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from members.geometry import area_difference_share
-from members.models import Farm, FarmDeforestationDeclaration, FarmOverlap, LandUse2020
+from members.models import EudrStatus, Farm, FarmDeforestationDeclaration, FarmOverlap, LandUse2020
+
+# EudrStatus is defined with the Farm that stores it (members.models); callers may import it from here too.
 
 # EUDR art. 2(28): a plot of more than 4 ha is described by a polygon; a smaller one may be a point.
 POINT_MAX_HECTARES = Decimal("4")
@@ -23,14 +25,6 @@ AREA_TOLERANCE_DECIMAL = Decimal("0.20")
 OVERLAP_MIN_HA = Decimal("0.01")
 OVERLAP_SHARE = Decimal("0.01")
 CUT_OFF_DATE = datetime.date(2020, 12, 31)
-
-
-class EudrStatus(models.TextChoices):
-    """A farm's EUDR status, computed in SQL by with_eudr_status (never stored)."""
-
-    READY = "ready", gettext_lazy("Ready")
-    MISSING_GEOMETRY = "missing_geometry", gettext_lazy("Missing geometry")
-    FLAGGED = "flagged", gettext_lazy("To review")
 
 
 def _overlap_exists() -> Exists:
@@ -53,15 +47,17 @@ def located_q() -> Q:
 def area_mismatch_q() -> Q:
     """Farms whose checked boundary measures more than 20% above or below the declared hectares.
 
-    Compared on every read rather than taken from the stored `area_flagged` (set when the geometry is
-    recorded), so that correcting the hectares on the farm form settles the flag at once."""
+    Compared whenever the status is refreshed (a change of the hectares refreshes it) rather than taken from
+    the stored `area_flagged` (set when the geometry is recorded), so that correcting the hectares on the farm
+    form settles the flag at once."""
     return Q(boundary_area_ha__gt=F("hectares") * (1 + AREA_TOLERANCE_DECIMAL)) | Q(
         boundary_area_ha__lt=F("hectares") * (1 - AREA_TOLERANCE_DECIMAL)
     )
 
 
 def ready_q() -> Q:
-    """EUDR-ready farms (see members.eudr)."""
+    """EUDR-ready farms (see members.eudr), from the source rows; readers filter on the stored
+    `eudr_status` instead."""
     return (
         located_q()
         & Q(status=Farm.Status.ACTIVE)
@@ -71,15 +67,38 @@ def ready_q() -> Q:
     )
 
 
-def with_eudr_status(farms: QuerySet[Farm]) -> QuerySet[Farm]:
-    """Annotate `eudr_status` (EudrStatus value) in the same query; declaration joined for the reasons."""
-    return farms.select_related("deforestation_declaration").annotate(
-        eudr_status=Case(
-            When(~located_q(), then=Value(EudrStatus.MISSING_GEOMETRY)),
-            When(ready_q(), then=Value(EudrStatus.READY)),
-            default=Value(EudrStatus.FLAGGED),
-        )
+def eudr_status_expression() -> Case:
+    """The farm's EUDR status (EudrStatus value) as a SQL expression over its own row, its overlaps and its
+    declaration: missing geometry without a valid geolocation, else ready (ready_q), else to review (a retired
+    farm with a geolocation included). The rule itself: what refresh_eudr_status stores and what
+    members.read_models.reconcile_farm_eudr_status compares the stored column with."""
+    return Case(
+        When(~located_q(), then=Value(EudrStatus.MISSING_GEOMETRY)),
+        When(ready_q(), then=Value(EudrStatus.READY)),
+        default=Value(EudrStatus.FLAGGED),
     )
+
+
+def refresh_eudr_status(farm_ids: Iterable[int]) -> int:
+    """Store the EUDR status of the farms `farm_ids` and of the farms that overlap them (a farm's overlaps count
+    only while the other farm is active, so a change of one farm's boundary or status changes its neighbours'
+    status too). Call it inside the write's transaction, after the write: after a boundary is replaced, with the
+    farms the old boundary overlapped as well. Returns the number of rows written.
+
+    Cost: one UPDATE (its rule evaluated per row by index lookups on the overlaps and the declaration); the
+    rows are locked until the transaction ends. Two neighbours changed at the same instant may wait for each
+    other's row: PostgreSQL then ends one transaction with a deadlock error (nothing written by it)."""
+    ids = list(dict.fromkeys(farm_ids))
+    if not ids:
+        return 0
+    neighbours = FarmOverlap.objects.filter(other_farm_id__in=ids).values("farm_id")
+    return Farm.objects.filter(Q(pk__in=ids) | Q(pk__in=neighbours)).update(eudr_status=eudr_status_expression())
+
+
+def with_eudr_status(farms: QuerySet[Farm]) -> QuerySet[Farm]:
+    """The farms with their declaration joined, for the reasons (eudr_reasons); the status is the stored
+    `eudr_status` column. No query of its own."""
+    return farms.select_related("deforestation_declaration")
 
 
 def overlaps_prefetch() -> Prefetch:
@@ -156,8 +175,8 @@ def eudr_reasons(farm: Farm) -> list[str]:
 
 
 def farm_eudr_status(farm: Farm) -> tuple[str, list[str]]:
-    """The farm's EUDR status (EudrStatus value) and reasons. Two queries (the farm with its status, its
-    overlaps)."""
+    """The farm's stored EUDR status (EudrStatus value) and the reasons, from its rows. Two queries (the farm
+    with its declaration, its overlaps)."""
     annotated = (
         with_eudr_status(Farm.objects.filter(pk=farm.pk).select_related("member"))
         .prefetch_related(overlaps_prefetch())

@@ -6,7 +6,7 @@ the module that defines a name.
 
 from members.models.coordinates import coordinates_errors, latitude_field, longitude_field
 from members.models.eudr import FarmDeforestationDeclaration, FarmOverlap, LandUse2020
-from members.models.farms import MAX_ALTITUDE_M, MAX_FARM_HECTARES, MIN_ALTITUDE_M, Farm
+from members.models.farms import MAX_ALTITUDE_M, MAX_FARM_HECTARES, MIN_ALTITUDE_M, EudrStatus, Farm
 from members.models.members import Gender, Member, ubigeo_validator
 from members.models.photos import (
     MAX_PHOTO_UPLOAD_BYTES,
@@ -25,6 +25,7 @@ __all__ = [
     "MIN_ALTITUDE_M",
     "PESTS_BY_CROP",
     "PHOTO_MAX_SIDE_PX",
+    "EudrStatus",
     "Farm",
     "FarmDeforestationDeclaration",
     "FarmOverlap",

@@ -20,6 +20,14 @@ MAX_FARM_HECTARES = Decimal("100")
 MIN_ALTITUDE_M, MAX_ALTITUDE_M = 0, 4500
 
 
+class EudrStatus(models.TextChoices):
+    """A farm's EUDR status (the rule: members.eudr.status.eudr_status_expression), stored on the farm."""
+
+    READY = "ready", _("Ready")
+    MISSING_GEOMETRY = "missing_geometry", _("Missing geometry")
+    FLAGGED = "flagged", _("To review")
+
+
 class Farm(TimeStampedModel):
     class Status(models.TextChoices):
         ACTIVE = "active", _("Active")
@@ -135,7 +143,19 @@ class Farm(TimeStampedModel):
     bbox_min_lat = models.FloatField(_("boundary south edge"), null=True, blank=True)
     bbox_max_lon = models.FloatField(_("boundary east edge"), null=True, blank=True)
     bbox_max_lat = models.FloatField(_("boundary north edge"), null=True, blank=True)
-    history = HistoricalRecords()
+    # A read model of members.eudr.status.eudr_status_expression (the geolocation, hectares and status above, the
+    # farm's overlaps with active farms, its declaration), so readiness figures are indexed counts. Written only
+    # by members.eudr.status.refresh_eudr_status, in the transaction of every write that changes those inputs;
+    # members.read_models.reconcile_farm_eudr_status finds and repairs the rows a write around it left behind.
+    eudr_status = models.CharField(
+        _("EUDR status"),
+        max_length=20,
+        choices=EudrStatus.choices,
+        default=EudrStatus.MISSING_GEOMETRY,
+        editable=False,
+    )
+    # Derived, and refreshed after the save the history records: the history would only hold stale values.
+    history = HistoricalRecords(excluded_fields=["eudr_status"])
 
     class Meta:
         verbose_name = _("farm")
@@ -156,6 +176,10 @@ class Farm(TimeStampedModel):
                 name="members_farm_production_not_negative",
             ),
             models.CheckConstraint(condition=Q(status__in=["active", "retired"]), name="members_farm_status_valid"),
+            models.CheckConstraint(
+                condition=Q(eudr_status__in=["ready", "missing_geometry", "flagged"]),
+                name="members_farm_eudr_status_valid",
+            ),
             models.UniqueConstraint(fields=["member", "name"], name="members_farm_name_unique_per_member"),
             *coordinates_constraints("members_farm"),
             models.CheckConstraint(
@@ -174,10 +198,23 @@ class Farm(TimeStampedModel):
         indexes = [
             # The overlap search: a range on the west edge, then the south edge, read from the index.
             models.Index(fields=["bbox_min_lon", "bbox_min_lat"], name="members_farm_bbox_idx"),
+            # EUDR readiness: active farms counted per region and stored status (members.eudr.readiness).
+            models.Index(fields=["region", "status", "eudr_status"], name="members_farm_eudr_idx"),
         ]
 
     def __str__(self) -> str:
         return f"{self.name} ({self.member.code})"
+
+    def save(self, *args, **kwargs) -> None:
+        """Save; an existing farm's row is written without `eudr_status` (unless named in update_fields): a farm
+        read before its status was refreshed (its own write, a neighbour's) must not write its stale copy back."""
+        if not self._state.adding and kwargs.get("update_fields") is None and not kwargs.get("force_insert"):
+            kwargs["update_fields"] = [
+                field.name
+                for field in self._meta.concrete_fields
+                if not field.primary_key and field.name != "eudr_status"
+            ]
+        super().save(*args, **kwargs)
 
     def clean(self) -> None:
         super().clean()

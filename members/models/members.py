@@ -1,5 +1,7 @@
 """Members (farmers) of the cooperative."""
 
+from decimal import Decimal
+
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
@@ -57,7 +59,15 @@ class Member(TimeStampedModel):
     withdrawal_reason = models.TextField(_("withdrawal reason"), blank=True)
     consents_to_share = models.BooleanField(_("consents to share personal data with partners"), default=False)
     consent_date = models.DateField(_("consent date"), null=True, blank=True)
-    history = HistoricalRecords()
+    # A read model: the hectares of the member's active farms (the rule of members.selectors.with_farm_totals),
+    # so the members list sorts by it along an index. Written only by members.read_models.refresh_active_hectares,
+    # in the transaction of every farm write that changes a farm's hectares, status or member;
+    # members.read_models.reconcile_member_hectares repairs the rows a write around the services left behind.
+    active_hectares = models.DecimalField(
+        _("hectares of active farms"), max_digits=12, decimal_places=2, default=Decimal("0"), editable=False
+    )
+    # Derived, and refreshed by an UPDATE the history does not see: the history would only hold stale values.
+    history = HistoricalRecords(excluded_fields=["active_hectares"])
 
     class Meta:
         verbose_name = _("member")
@@ -87,9 +97,28 @@ class Member(TimeStampedModel):
                 condition=Q(ubigeo="") | Q(ubigeo__regex=r"^[0-9]{6}$"), name="members_member_ubigeo_six_digits"
             ),
         ]
+        indexes = [
+            # The members list's sort orders, each with the primary key as tie-breaker: a page is read along
+            # one of these from the cursor of the page before (reporting.member_list). Code is unique already.
+            models.Index(fields=["active_hectares", "id"], name="members_member_hectares_idx"),
+            models.Index(fields=["last_names", "id"], name="members_member_last_names_idx"),
+            models.Index(fields=["community", "id"], name="members_member_community_idx"),
+            models.Index(fields=["status", "id"], name="members_member_status_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.code} {self.full_name}"
+
+    def save(self, *args, **kwargs) -> None:
+        """Save; an existing member's row is written without `active_hectares` (unless named in update_fields):
+        a member read before a farm of theirs changed must not write its stale copy of the farms' sum back."""
+        if not self._state.adding and kwargs.get("update_fields") is None and not kwargs.get("force_insert"):
+            kwargs["update_fields"] = [
+                field.name
+                for field in self._meta.concrete_fields
+                if not field.primary_key and field.name != "active_hectares"
+            ]
+        super().save(*args, **kwargs)
 
     @property
     def full_name(self) -> str:

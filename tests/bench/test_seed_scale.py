@@ -118,6 +118,16 @@ def test_farms_lie_in_their_region_and_production_is_the_typed_quantity_in_kilog
 
 
 @pytest.mark.django_db
+def test_the_generated_read_models_agree_with_their_source_rows(seeded):
+    from reporting.read_models import reconcile_all
+
+    drifts = reconcile_all()
+
+    assert [(str(drift.name), drift.differing, drift.examples) for drift in drifts if drift.differing] == []
+    assert all(drift.checked > 0 for drift in drifts)
+
+
+@pytest.mark.django_db
 def test_records_pass_the_models_validation(seeded):
     _report, members = seeded
     rng = random.Random(0)
@@ -474,6 +484,7 @@ def test_the_command_adds_members_and_prints_the_rows_per_table():
     text = out.getvalue()
     assert text.startswith(f"Added 12 members ({first_code} to {_next_code(-1)}) in ")
     assert "  members: 12\n" in text and "  farm visits: " in text and "  loan transactions: " in text
+    assert text.endswith("Read models checked: no drift.\n")
     assert err.getvalue() == ""
 
 

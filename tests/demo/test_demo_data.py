@@ -502,3 +502,13 @@ def test_a_demo_settlement_repays_loans_and_the_member_statement_shows_it(demo_d
     page = response.content.decode()
     assert deduction.loan.reference in page
     assert "Harvest deduction" in page
+
+
+@pytest.mark.django_db
+def test_the_demo_read_models_agree_with_their_source_rows(demo_data):
+    from reporting.read_models import reconcile_all
+
+    drifts = reconcile_all()
+
+    assert [(str(drift.name), drift.differing) for drift in drifts if drift.differing] == []
+    assert all(drift.checked > 0 for drift in drifts)

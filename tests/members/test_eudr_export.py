@@ -15,7 +15,7 @@ from django.utils import timezone
 from cooperative.models import ProgramEnrollment
 from deliveries.eudr import EudrSelection, eudr_export_build, eudr_export_preview
 from members.eudr.geojson import EudrExport, feature_text
-from members.eudr.geolocation import farm_set_geometry
+from members.eudr.geolocation import farm_declare_land_use, farm_set_geometry
 from members.models import Farm
 from tests.factories import (
     AllianceProgramFactory,
@@ -119,8 +119,7 @@ def test_the_export_is_rfc_7946_geojson_with_one_feature_per_ready_plot(user):
     polygon = ready_farm(user, polygon=True, hectares=D("6.00"))
     FarmFactory(hectares=D("6.00"))  # a point for 6 ha, no declaration: left out
     forest = ready_farm()
-    forest.deforestation_declaration.land_use_2020 = "forest"
-    forest.deforestation_declaration.save()
+    farm_declare_land_use(farm=forest, land_use_2020="forest", evidence_note="Bosque en 2020.", declared_by=user)
 
     result = export()
 

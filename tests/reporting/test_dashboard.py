@@ -146,6 +146,34 @@ def test_dashboard_does_not_count_a_withdrawn_members_farm_as_certified(today):
     assert figures.active_members == 0
 
 
+def test_a_certificate_past_its_validity_counts_as_expired_before_the_nightly_job_records_it(today):
+    farm = FarmFactory()
+    lapsed = CertificationFactory(
+        farm=farm,
+        standard=standard("rainforest_alliance"),
+        status=CertificationStatus.CERTIFIED,
+        valid_from=today - 400 * DAY,
+        valid_until=today - DAY,
+    )
+    CertificationFactory(
+        farm=FarmFactory(),
+        standard=standard("rainforest_alliance"),
+        status=CertificationStatus.CERTIFIED,
+        valid_from=today - 400 * DAY,
+        valid_until=today,  # valid through today
+    )
+    user = UserFactory(is_superuser=True)
+
+    figures = dashboard_figures(regions=regions_in_scope(user), as_of=today)
+    yesterday = dashboard_figures(regions=regions_in_scope(user), as_of=today - DAY)
+
+    lapsed.refresh_from_db()
+    assert lapsed.status == CertificationStatus.CERTIFIED  # nothing was written
+    assert figures.certified_farms("rainforest_alliance") == 1
+    assert [(row.status, row.farms) for row in figures.certifications] == [("certified", 1), ("expired", 1)]
+    assert yesterday.certified_farms("rainforest_alliance") == 2
+
+
 def test_the_current_certification_is_the_open_one_else_the_latest_closed_one():
     farm = FarmFactory()
     closed_certification(farm, "rainforest_alliance", CertificationStatus.WITHDRAWN, datetime.date(2024, 1, 1))
@@ -247,14 +275,13 @@ def test_the_dashboard_query_count_does_not_grow_with_the_rows(
     build_rows(rows, today, disburse)
 
     # 1 session, 2 user, 3 staff roles, 4 "covers all regions?", 5 "do the ICS roles (the manager has one)
-    # cover all regions?", 6-7 the ids of both scopes (the cache key), 8 the data version; the figures
-    # (regions as a subquery, the tests' figures cache keeps nothing): 9 members by region, 10 by gender,
-    # 11 farms by crop, 12 current certifications by standard and status, 13 expiring count, 14 the
-    # soonest expiring, 15 the active loans' balances and PAR30 (one aggregate), 16 programs, 17 their
-    # regions, 18 their standards, 19 enrolments, 20 certified farmers, 21 project beneficiaries; 22 group
-    # certificates running out; 23 internal inspection coverage by standard and region; 24-25 EUDR readiness
-    # by region and by program; then 26 the visits' version and 27 the visits by purpose.
-    with django_assert_num_queries(27):
+    # cover all regions?"; the figures, computed on every request (regions as a subquery): 6 members by
+    # region, 7 by gender, 8 farms by crop, 9 current certifications by standard and status, 10 expiring
+    # count, 11 the soonest expiring, 12 the active loans' balances and PAR30 (one aggregate), 13 programs,
+    # 14 their regions, 15 their standards, 16 enrolments, 17 certified farmers, 18 project beneficiaries,
+    # 19 the visits by purpose; 20 group certificates running out; 21 internal inspection coverage by
+    # standard and region; 22-23 EUDR readiness by region and by program.
+    with django_assert_num_queries(23):
         response = manager_client.get(URL)
 
     assert response.status_code == 200
