@@ -5,7 +5,6 @@ dashboard count the same way; only the population differs (ApiScope.members(), n
 """
 
 import datetime
-from dataclasses import replace
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
@@ -24,11 +23,10 @@ from api.schema import TEXT
 from api.serializers import SummaryParamsSerializer, SummarySerializer
 from api.views import ScopedApiMixin
 from certifications.models import StandardCode
-from cooperative.figures_cache import VISITS, cached_figures
 from cooperative.models import AllianceProgram, Crop, ProgramEnrollment, Region
 from members.eudr.readiness import EudrReadiness, eudr_readiness
 from members.models import Farm, Member
-from reporting.selectors import ZERO, DashboardFigures, dashboard_figures, visits_by_purpose
+from reporting.selectors import ZERO, DashboardFigures, dashboard_figures
 
 # Standards reported as historical: UTZ merged into Rainforest Alliance (2018) and certifies nothing new.
 HISTORICAL_STANDARDS = {StandardCode.UTZ}
@@ -79,11 +77,9 @@ class SummaryView(ScopedApiMixin, APIView):
 
     The period (`from`, `to`) bounds the visits; the other figures are the records' current state.
     `eudr` is the EUDR readiness of the active farms of the same members (members.eudr.readiness.eudr_readiness).
-    Bad parameters answer 400 naming the parameter. Cost: dashboard_figures without the dashboard's own
-    figures (6 queries) and eudr_readiness (2), plus one for a `program` or `region` filter each and one
-    for the data version (a staff user: one more for the regions), besides authentication and the request
-    log; the result is kept in the figures cache until the data changes, the visits (one query, and one for
-    their version) under their own topic.
+    Bad parameters answer 400 naming the parameter. Cost, on every request: dashboard_figures without the
+    dashboard's own figures (6 queries, the visits included) and eudr_readiness (2), plus one for a
+    `program` or `region` filter each, besides authentication and the request log.
     """
 
     pagination_class = None
@@ -100,47 +96,29 @@ class SummaryView(ScopedApiMixin, APIView):
 
         regions = self.scope.regions if self.scope.regions is not None else Region.objects.all()
         members = self.scope.members()
-        period = (period_from, period_to)  # only the visits depend on it: they are cached apart
-        key: dict = {"today": today}
-        if self.scope.is_partner:
-            key["partner"] = self.scope.partner.pk
-        else:
-            key["regions"] = tuple(regions.values_list("pk", flat=True))
+        period = (period_from, period_to)
         if "program" in filters:
             program = self._program(filters["program"])
-            key["program"] = program.pk
             enrolled = ProgramEnrollment.objects.visible_to_partners().filter(member=OuterRef("pk"), program=program)
             members = members.filter(Exists(enrolled))
         if "region" in filters:
             region = self._region(filters["region"], regions)
-            key["region"] = region.pk
             regions = Region.objects.filter(pk=region.pk)
-        crop = key["crop"] = filters.get("crop")
+        crop = filters.get("crop")
         if crop:
             grows = Farm.objects.filter(member=OuterRef("pk"), crop=crop, status=Farm.Status.ACTIVE)
             members = members.filter(Exists(grows))
 
-        def compute() -> tuple[DashboardFigures, dict]:
-            figures = dashboard_figures(
-                regions=regions, members=members, as_of=today, with_visits=False, with_dashboard_only=False
-            )
-            eudr_farms = Farm.objects.filter(
-                member__region__in=regions, member__status=Member.Status.ACTIVE, member__in=members
-            )
-            if crop:
-                eudr_farms = eudr_farms.filter(crop=crop)
-            return figures, eudr_summary(eudr_readiness(farms_queryset=eudr_farms, programs=self.scope.programs()))
-
-        figures, eudr = cached_figures("summary", tuple(sorted(key.items())), compute)
-        visits = cached_figures(
-            "summary-visits",
-            (*sorted(key.items()), period),
-            lambda: visits_by_purpose(regions=regions, members=members, period=period),
-            topic=VISITS,
+        figures = dashboard_figures(
+            regions=regions, members=members, as_of=today, visits_period=period, with_dashboard_only=False
         )
-        figures = replace(figures, visits_by_purpose=visits)
+        eudr_farms = Farm.objects.filter(
+            member__region__in=regions, member__status=Member.Status.ACTIVE, member__in=members
+        )
+        if crop:
+            eudr_farms = eudr_farms.filter(crop=crop)
         data = summary_data(figures, period=period, crop=crop)
-        data["eudr"] = eudr
+        data["eudr"] = eudr_summary(eudr_readiness(farms_queryset=eudr_farms, programs=self.scope.programs()))
         return Response(SummarySerializer(data).data)
 
     def _program(self, value: str) -> AllianceProgram:

@@ -6,7 +6,6 @@ session; IsPartnerOrStaff; per-client rate).
 
 from django.db.models import QuerySet
 from django.http import Http404
-from django.utils import timezone
 from drf_spectacular.utils import extend_schema
 from rest_framework import viewsets
 from rest_framework.decorators import action
@@ -20,7 +19,6 @@ from api.negotiation import FormatNegotiation
 from api.schema import ApiAutoSchema
 from api.scope import ApiScope
 from api.serializers import ProgramProgressSerializer, ProgramSerializer
-from cooperative.figures_cache import cached_figures
 from cooperative.models import AllianceProgram
 from reporting.programs import program_progress
 
@@ -75,18 +73,12 @@ class ProgramViewSet(ScopedApiMixin, viewsets.ReadOnlyModelViewSet):
         """Targets against the records (reporting.programs.program_progress), within the client's scope.
 
         A partner sees its whole program; a staff user the part of it in their regions (the targets stay
-        the program's own). Out of scope: 404. Cost: 6 queries (see program_progress), kept in the figures
-        cache until the data changes (then one, the data version; a staff user: one more, the region ids).
+        the program's own). Out of scope: 404. Cost: 6 queries (see program_progress), besides authentication
+        and the request log.
         """
         if not (pk.isascii() and pk.isdigit()):
             raise Http404
-        scope = self.scope
-        who = ("partner", scope.partner.pk) if scope.is_partner else tuple(scope.regions.values_list("pk", flat=True))
-        rows = cached_figures(
-            "program-progress-api",
-            (int(pk), who, timezone.localdate()),
-            lambda: program_progress(scope.programs().filter(pk=int(pk)), regions=scope.regions),
-        )
+        rows = program_progress(self.scope.programs().filter(pk=int(pk)), regions=self.scope.regions)
         if not rows:
             raise Http404
         return Response(ProgramProgressSerializer(rows[0]).data)

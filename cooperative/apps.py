@@ -9,8 +9,6 @@ class CooperativeConfig(AppConfig):
     def ready(self) -> None:
         from django.db.backends.signals import connection_created
 
-        from cooperative import figures_cache
         from cooperative.search import register_sqlite_function
 
-        figures_cache.install()
         connection_created.connect(register_sqlite_function, dispatch_uid="cooperative-sqlite-unaccent")

@@ -418,17 +418,3 @@ class ApiRequestLog(models.Model):
     def __str__(self) -> str:
         who = self.token_prefix or (str(self.user) if self.user_id else "-")
         return f"{who} {self.method} {self.path} {self.status_code}"
-
-
-class DataVersion(models.Model):
-    """One row per topic (cooperative.figures_cache: 1 figures, 2 visits) whose `version` goes up after every
-    committed change to the topic's tables: the key of the cached aggregates, shared by every process."""
-
-    version = models.BigIntegerField(_("version"), default=0)
-
-    class Meta:
-        verbose_name = _("data version")
-        verbose_name_plural = _("data versions")
-
-    def __str__(self) -> str:
-        return str(self.version)

@@ -192,15 +192,9 @@ MAP_TILE_ATTRIBUTION = env_str("MAP_TILE_ATTRIBUTION", "")
 # EUDR GeoJSON export: a statement file may be at most 25 MB; larger selections are split (ZIP).
 EUDR_EXPORT_MAX_FILE_BYTES = env_int("EUDR_EXPORT_MAX_FILE_BYTES", 25_000_000)
 
-# Caches: `default` (API throttling) and `figures`, the dashboard and summary aggregates kept until the data
-# changes (cooperative.figures_cache; keyed by the data version, so a per-process memory cache stays correct).
+# The cache: API throttling.
 CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "default"},
-    "figures": {
-        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-        "LOCATION": "figures",
-        "OPTIONS": {"MAX_ENTRIES": 2000},
-    },
 }
 
 # Partner API: partners send "Authorization: Bearer <token>"; staff may use their session (CSRF enforced).

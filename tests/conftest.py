@@ -148,8 +148,7 @@ def today() -> datetime.date:
 
 
 def seed_reference_data() -> None:
-    """Regions, standards, checklists and the data version rows, as the seed migrations write them
-    (idempotent)."""
+    """Regions, standards and checklists, as the seed migrations write them (idempotent)."""
     import importlib
 
     from django.apps import apps
@@ -160,8 +159,6 @@ def seed_reference_data() -> None:
         "certifications.migrations.0005_seed_checklists",
     ):
         importlib.import_module(module).seed(apps, None)
-    for topic in (1, 2):
-        apps.get_model("cooperative", "DataVersion").objects.get_or_create(pk=topic)
 
 
 @pytest.fixture

@@ -14,6 +14,3 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
-
-# Figures are computed on every request (tests that check the cache switch it on with override_settings).
-CACHES = {**CACHES, "figures": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}}  # noqa: F405

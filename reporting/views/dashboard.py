@@ -1,7 +1,5 @@
 """The dashboard: the cooperative's figures for the regions the user covers, as tables and charts."""
 
-from dataclasses import replace
-
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
@@ -9,46 +7,32 @@ from django.utils.translation import gettext as _
 
 from certifications.selectors.reports import group_certificates_expiring, ics_coverage
 from cooperative.access import ALL_ROLES, ICS_READERS, has_role, role_required
-from cooperative.figures_cache import VISITS, cached_figures
 from cooperative.selectors import programs_in_scope, regions_in_scope
 from members.eudr.readiness import eudr_readiness, readiness_farms
-from reporting.selectors import DashboardFigures, dashboard_figures, default_visits_period, visits_by_purpose
+from reporting.selectors import DashboardFigures, dashboard_figures
 
 
 @role_required(ALL_ROLES)
 def dashboard(request: HttpRequest) -> HttpResponse:
-    """The figures of the user's regions (with EUDR geolocation readiness); the group certificates running
-    out (cooperative-wide, for every staff role); for ICS readers, the internal inspection coverage of the
-    regions their ICS roles cover. Kept in the figures cache until the data changes, the visits of the last
-    30 days under their own topic (four queries then: the two scopes and the two versions)."""
+    """The figures of the user's regions (with EUDR geolocation readiness, and the visits of the last 30 days);
+    the group certificates running out (cooperative-wide, for every staff role); for ICS readers, the internal
+    inspection coverage of the regions their ICS roles cover. Computed on every request: dashboard_figures
+    (its docstring names each query), the group certificates (1), the coverage (1) and the EUDR readiness
+    (2), the regions as subqueries of each."""
     today = timezone.localdate()
     regions = regions_in_scope(request.user)
     ics_regions = regions_in_scope(request.user, ICS_READERS) if has_role(request.user, ICS_READERS) else None
-
-    def compute() -> dict:
-        return {
-            "figures": dashboard_figures(regions=regions, as_of=today, with_visits=False),
-            "group_certificates": group_certificates_expiring(as_of=today),
-            "ics_reader": ics_regions is not None,
-            "coverage": None if ics_regions is None else ics_coverage(regions=ics_regions, as_of=today),
-            "eudr_readiness": eudr_readiness(
-                farms_queryset=readiness_farms(regions=regions), programs=programs_in_scope(regions)
-            ),
-        }
-
-    scope = (
-        tuple(regions.values_list("pk", flat=True)),
-        None if ics_regions is None else tuple(ics_regions.values_list("pk", flat=True)),
-        today,
-    )
-    context = dict(cached_figures("dashboard", scope, compute))
-    # The visits have their own topic: the field app writes them all day long (figures_cache).
-    period = default_visits_period(today)
-    visits = cached_figures(
-        "dashboard-visits", (scope[0], period), lambda: visits_by_purpose(regions=regions, period=period), topic=VISITS
-    )
-    context["figures"] = replace(context["figures"], visits_by_purpose=visits)
-    context["charts"] = chart_data(context["figures"])
+    figures = dashboard_figures(regions=regions, as_of=today)
+    context = {
+        "figures": figures,
+        "group_certificates": group_certificates_expiring(as_of=today),
+        "ics_reader": ics_regions is not None,
+        "coverage": None if ics_regions is None else ics_coverage(regions=ics_regions, as_of=today),
+        "eudr_readiness": eudr_readiness(
+            farms_queryset=readiness_farms(regions=regions), programs=programs_in_scope(regions)
+        ),
+        "charts": chart_data(figures),
+    }
     return render(request, "reporting/dashboard.html", context)
 
 

@@ -4,7 +4,6 @@ the schema accepted, a well-formed one refused), not only on server errors."""
 
 import pytest
 import schemathesis
-from django.core.cache import caches
 from django.core.wsgi import get_wsgi_application
 from schemathesis.openapi.checks import RejectedPositiveData
 from schemathesis.specs.openapi.checks import positive_data_acceptance
@@ -205,12 +204,6 @@ def population_for_fuzz(reference_data, settings):
 
     settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"api_client": "100000/minute"}}
     settings.ALLOWED_HOSTS = ["*"]
-    # The figures cache is on, as in production: the summary's figures are computed once per filters.
-    settings.CACHES = {
-        **settings.CACHES,
-        "figures": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "figures-conformance"},
-    }
-    caches["figures"].clear()
     partner = PartnerFactory(name="Lutheran World Relief")
     program = AllianceProgramFactory(partner=partner, regions=[region("Huánuco")])
     member = MemberFactory(region=region("Huánuco"))
