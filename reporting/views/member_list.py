@@ -65,7 +65,7 @@ def _column_headers(current: list[str] | None) -> list[dict]:
 def member_list(request: HttpRequest) -> HttpResponse:
     filterset = MemberFilter(request.GET, regions=regions_in_scope(request.user))
     page = member_page(
-        user=request.user, filters=request.GET, number=request.GET.get("page"), per_page=MEMBERS_PER_PAGE
+        user=request.user, filters=request.GET, cursor=request.GET.get("cursor"), per_page=MEMBERS_PER_PAGE
     )
     filterset.is_valid()  # validates, so the form shows its errors and the sort order applied
     context = {
