@@ -1,12 +1,15 @@
 """Partner API lists of members, farms and farm visits, scoped by ApiScope; and the one write of the API:
 `POST /api/v1/visits/`, by which the technicians' phones upload the visits recorded offline."""
 
+import datetime
 import json
+from collections.abc import Iterator
 from decimal import ROUND_HALF_UP, Decimal
 
 import django_filters
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import CharField, Exists, Func, OuterRef, Prefetch, Q, QuerySet
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field
 from rest_framework import exceptions, parsers, serializers, status
@@ -15,9 +18,17 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
 
-from api.lists import ApiFilterSet, ProgramFilter, RegionFilter, ScopedListViewSet
+from api.lists import (
+    EXPORT_CHUNK_SIZE,
+    ApiFilterSet,
+    CsvExport,
+    ProgramFilter,
+    RegionFilter,
+    ScopedListViewSet,
+)
 from api.parsers import JSONParser
 from api.schema import TEXT
+from api.scope import ApiScope
 from cooperative.access import VISIT_RECORDERS, has_role
 from cooperative.models import AllianceProgram, Crop, ProgramEnrollment
 from cooperative.search import folded_contains
@@ -155,6 +166,134 @@ class MemberViewSet(ScopedListViewSet):
             .select_related("region")
             .prefetch_related(Prefetch("enrollments", queryset=enrolments, to_attr="scope_enrollments"))
         )
+
+    def csv_export(self, queryset: QuerySet[Member]) -> CsvExport:
+        """`?format=csv`: the filtered members as `member_csv_export` writes them."""
+        return member_csv_export(queryset, scope=self.scope)
+
+
+# -- members as CSV -----------------------------------------------------------------------------------
+
+
+class IsoDate(Func):
+    """A date as the text DRF's DateField writes ("2026-11-29"), made by the database: PostgreSQL's
+    `to_char` (whatever its DateStyle); SQLite stores dates as that text."""
+
+    output_field = CharField()
+    template = "CAST(%(expressions)s AS TEXT)"
+
+    def as_postgresql(self, compiler, connection, **extra_context):
+        return self.as_sql(compiler, connection, template="to_char(%(expressions)s, 'YYYY-MM-DD')", **extra_context)
+
+
+def member_csv_export(queryset: QuerySet[Member], *, scope: ApiScope) -> CsvExport:
+    """The members of `queryset` (scoped and filtered) as the CSV of the JSON list: MemberSerializer's
+    fields and values, each cell as api.lists._cell writes it (tests/api/test_members_csv_stream.py holds
+    them equal, field by field).
+
+    Cost: two queries, whatever the number of members, read side by side in member id order and merged:
+    the members with their region's name, and the codes of the scope's programs they are enrolled in (as
+    MemberViewSet's `scope_enrollments`). Each is read through a server-side cursor on PostgreSQL
+    (QuerySet.iterator: a named cursor, WITH HOLD in autocommit, so that the server keeps the result and
+    hands it over EXPORT_CHUNK_SIZE rows at a time): memory stays flat. With DISABLE_SERVER_SIDE_CURSORS (a
+    transaction-pooling pgbouncer) the driver receives each whole result at once, and memory grows with it.
+    """
+    members = (
+        queryset.prefetch_related(None)
+        .order_by("id")
+        .values_list(
+            "id",
+            "code",
+            "first_names",
+            "last_names",
+            "dni",
+            "phone",
+            IsoDate("birth_date"),
+            "gender",
+            "region__name",
+            "district",
+            "community",
+            "status",
+            IsoDate("joined_on"),
+            "consents_to_share",
+            "updated_at",
+        )
+    )
+    enrolments = (
+        ProgramEnrollment.objects.visible_to_partners()
+        .filter(program__in=scope.programs(), member__in=queryset.values("pk"))
+        .order_by("member_id")
+        .values_list("member_id", "program__code")
+    )
+    rows = _member_csv_rows(
+        members.iterator(chunk_size=EXPORT_CHUNK_SIZE),
+        enrolments.iterator(chunk_size=EXPORT_CHUNK_SIZE),
+        hide_without_consent=scope.is_partner,
+    )
+    return CsvExport(header=list(MemberSerializer.Meta.fields), rows=rows)
+
+
+def _member_csv_rows(
+    members: Iterator[tuple], enrolments: Iterator[tuple[int, str]], *, hide_without_consent: bool
+) -> Iterator[tuple]:
+    """The cells of each member row, in MemberSerializer's field order, its program codes taken from
+    `enrolments` (both in member id order). Personal data are left empty as
+    MemberSerializer.to_representation does (ApiScope.can_see_personal_data: a partner sees them only
+    with the member's consent). An enrolment of a member not in `members` (registered between the two
+    queries) is skipped."""
+    zone = timezone.get_current_timezone()
+    enrolment = next(enrolments, None)
+    for (
+        member_id,
+        code,
+        first_names,
+        last_names,
+        dni,
+        phone,
+        birth_date,
+        gender,
+        region,
+        district,
+        community,
+        member_status,
+        joined_on,
+        consents,
+        updated_at,
+    ) in members:
+        programs = None
+        if enrolment is not None and enrolment[0] <= member_id:
+            codes = []
+            while enrolment is not None and enrolment[0] <= member_id:
+                if enrolment[0] == member_id:
+                    codes.append(enrolment[1])
+                enrolment = next(enrolments, None)
+            # Sorted in Python, as MemberSerializer.get_programs does (the database's collation differs).
+            programs = "; ".join(sorted(codes)) or None
+        if hide_without_consent and not consents:
+            first_names = last_names = dni = phone = birth_date = None
+        yield (
+            code,
+            first_names,
+            last_names,
+            dni,
+            phone,
+            birth_date,
+            gender,
+            region,
+            district,
+            community,
+            member_status,
+            joined_on,
+            "true" if consents else "false",
+            programs,
+            _iso_datetime(updated_at, zone),
+        )
+
+
+def _iso_datetime(value: datetime.datetime, zone: datetime.tzinfo) -> str:
+    """As DRF's DateTimeField writes it: in the current time zone, ISO 8601, "Z" for UTC."""
+    text = value.astimezone(zone).isoformat()
+    return text[:-6] + "Z" if text.endswith("+00:00") else text
 
 
 # -- farms --------------------------------------------------------------------------------------------
