@@ -1,5 +1,5 @@
 """Requests of the measured URLs through Django's test client: a 200 or RequestFailed, bodies read to the end
-(streamed ones too), an API list's later page, and the caches switched off."""
+(streamed ones too), an API list's later page, and every cache switched off."""
 
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -42,11 +42,15 @@ def body_chunks(response: HttpResponseBase) -> Iterator[bytes]:
         yield response.content
 
 
+DUMMY_CACHE = "django.core.cache.backends.dummy.DummyCache"
+
+
 @contextmanager
 def caches_off() -> Iterator[None]:
-    with override_settings(
-        CACHES={alias: {"BACKEND": "django.core.cache.backends.dummy.DummyCache"} for alias in settings.CACHES}
-    ):
+    """Every cache alias of settings.CACHES, whatever it is named, replaced by Django's dummy cache (which stores
+    nothing), so every figure is computed on every request. Django's setting_changed handler drops the cache
+    connections, so `caches[alias]` and `django.core.cache.cache` give dummies until the block ends."""
+    with override_settings(CACHES={alias: {"BACKEND": DUMMY_CACHE} for alias in settings.CACHES}):
         yield
 
 

@@ -1,5 +1,6 @@
-"""`run_benchmark`: the settings overridden while measuring, every target measured in turn, the reports
-compared with their raw SQL, and the result (see the bench.measuring package docstring)."""
+"""`run_benchmark`: the settings overridden while measuring, every cache off, every target measured in turn
+(each sample after a write), the reports compared with their raw SQL and the members list's middle page with
+its first, and the result (see the bench.measuring package docstring)."""
 
 from collections.abc import Callable
 from typing import Any
@@ -10,9 +11,10 @@ from django.db import connection
 from django.test.utils import override_settings
 from django.utils import timezone
 
-from bench.measuring.budgets import compare_with_raw_sql
+from bench.measuring.budgets import compare_pages, compare_with_raw_sql
+from bench.measuring.fetching import caches_off
 from bench.measuring.machine import dataset, machine
-from bench.measuring.results import EXPORT, PERCENTILES, BenchmarkResult, Measurement
+from bench.measuring.results import EXPORT, MODE, PERCENTILES, BenchmarkResult, Measurement
 from bench.measuring.subjects import Subjects
 from bench.measuring.targets import WARMUP
 from certifications.models import Certification
@@ -26,10 +28,11 @@ BENCH_HOST = "testserver"
 def run_benchmark(
     *, repeat: int = 20, export_repeat: int = 5, only: str | None = None, progress: Callable[[str], None] = print
 ) -> BenchmarkResult:
-    """Measure everything whose name contains `only` (everything by default). See the bench.measuring docstring
-    for what is written to the database. Reports each measurement through `progress` as it completes."""
+    """Measure everything whose name contains `only` (everything by default), with every cache off and each
+    sample right after a write (MODE). See the bench.measuring docstring for what is written to the database.
+    Reports each measurement through `progress` as it completes."""
     notes = _unanalyzed_tables_note()
-    with override_settings(**_benchmark_settings(notes)):
+    with override_settings(**_benchmark_settings(notes)), caches_off():
         subjects = Subjects()
         measurements: list[Measurement] = []
         try:
@@ -40,6 +43,7 @@ def run_benchmark(
                 measurements.append(measurement)
                 progress(_progress_line(measurement))
             compare_with_raw_sql(measurements)
+            compare_pages(measurements)
         finally:
             subjects.close()
         notes += subjects.notes
@@ -52,6 +56,7 @@ def run_benchmark(
             "export_repeat": export_repeat,
             "warmup": WARMUP,
             "only": only,
+            "mode": MODE,
             "percentiles": PERCENTILES,
         },
         subjects=subjects.describe(),

@@ -1,5 +1,7 @@
 """What is measured and how: a URL requested with a client (pages, API lists, reports, CSV exports, the last
-with their first byte and peak memory), and the raw SQL of a report compared with the report's numbers."""
+with their first byte, rows per second and peak memory), and the raw SQL of a report compared with the
+report's numbers. Every request and every run of the raw SQL, warm-up and timed alike, comes right after the
+target's `before` write (bench.measuring.writing), which is not timed and whose queries are not counted."""
 
 import codecs
 import csv
@@ -8,8 +10,8 @@ import gc
 import time
 import tracemalloc
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager, suppress
-from dataclasses import dataclass
+from contextlib import suppress
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -19,8 +21,9 @@ from django.test.utils import CaptureQueriesContext
 
 from bench import raw_sql
 from bench.measuring.budgets import add_budgets
-from bench.measuring.fetching import body_chunks, caches_off, fetch, follow_next, request
+from bench.measuring.fetching import body_chunks, fetch, follow_next, request
 from bench.measuring.results import EXPORT, RAW_SQL, Measurement, percentiles, rounded
+from bench.measuring.writing import no_write
 
 WARMUP = 2
 
@@ -33,21 +36,21 @@ class HttpTarget:
     kind: str
     client: Client
     url: str
-    uncached: bool = False  # every cache replaced by a dummy one: the figures are computed on each request
+    before: Callable[[], None] = no_write  # the write made before each request (bench.measuring.writing)
     later_page: bool = False  # measure the page reached by following `next` from `url` (API lists)
+    details: dict[str, Any] = field(default_factory=dict)  # copied into the measurement's details
 
     def measure(self, *, repeat: int) -> Measurement:
-        measurement = Measurement(self.name, self.kind, url=self.url)
+        measurement = Measurement(self.name, self.kind, url=self.url, details=dict(self.details))
         try:
             if self.later_page:
                 self.url, hops = follow_next(self.client, self.url)
                 measurement.url = self.url
                 measurement.details["page"] = hops + 1
-            with caches_off() if self.uncached else _nothing():
-                if self.kind == EXPORT:
-                    _measure_export(self, measurement, repeat)
-                else:
-                    _measure_page(self, measurement, repeat)
+            if self.kind == EXPORT:
+                _measure_export(self, measurement, repeat)
+            else:
+                _measure_page(self, measurement, repeat)
         except Exception as error:  # recorded for this URL; the others are still measured
             measurement.error = f"{type(error).__name__}: {error}"
             return measurement
@@ -60,21 +63,24 @@ class RawSqlTarget:
     """The hand-written SQL of a report's numbers (bench.raw_sql), compared with the report's own."""
 
     name: str
-    report: str  # the measurement whose p50 is divided by this one's
+    report: str  # the measurement whose p95 is divided by this one's
     run: Callable[[], raw_sql.Figures]
     report_figures: Callable[[], raw_sql.Figures]
-    budget: float | None = None
+    budget: float | None = None  # the report's p95 may be at most this many times the SQL's
+    before: Callable[[], None] = no_write
     kind: str = RAW_SQL
 
     def measure(self, *, repeat: int) -> Measurement:
         measurement = Measurement(self.name, RAW_SQL, details={"report": self.report, "budget": self.budget})
         try:
             for _ in range(WARMUP - 1):
+                self.before()
                 self.run()
+            self.before()
             with CaptureQueriesContext(connection) as captured:
                 figures = self.run()
             measurement.queries = len(captured.captured_queries)
-            measurement.samples_ms, measurement.query_counts = _timed(self.run, repeat)
+            measurement.samples_ms, measurement.query_counts = _timed(self.run, repeat, before=self.before)
             mismatches = raw_sql.differences(self.report_figures(), figures)
         except Exception as error:
             measurement.error = f"{type(error).__name__}: {error}"
@@ -87,19 +93,26 @@ class RawSqlTarget:
 
 def _measure_page(target: HttpTarget, measurement: Measurement, repeat: int) -> None:
     for _ in range(WARMUP - 1):
+        target.before()
         fetch(target.client, target.url)
+    target.before()
     with CaptureQueriesContext(connection) as captured:
         response = fetch(target.client, target.url)
     measurement.status = response.status_code
     measurement.queries = len(captured.captured_queries)
     measurement.details["bytes"] = len(response.content)
-    measurement.samples_ms, measurement.query_counts = _timed(lambda: fetch(target.client, target.url), repeat)
+    measurement.samples_ms, measurement.query_counts = _timed(
+        lambda: fetch(target.client, target.url), repeat, before=target.before
+    )
 
 
 def _measure_export(target: HttpTarget, measurement: Measurement, repeat: int) -> None:
     """Total time, time to the first chunk (the header line) and to the second (the first row, after the
-    query), size, rows and peak memory of a streamed CSV, every chunk read and dropped as a client would."""
+    query), size, rows, rows per second (at the p95 total time) and peak memory of a streamed CSV, every
+    chunk read and dropped as a client would."""
+    target.before()
     fetch(target.client, target.url)
+    target.before()
     with CaptureQueriesContext(connection) as captured:
         response = request(target.client, target.url)
         size, rows = _count_csv(body_chunks(response))
@@ -117,32 +130,40 @@ def _measure_export(target: HttpTarget, measurement: Measurement, repeat: int) -
         for _chunk in chunks:
             pass
 
-    measurement.samples_ms, measurement.query_counts = _timed(timed_export, repeat)
+    measurement.samples_ms, measurement.query_counts = _timed(timed_export, repeat, before=target.before)
 
     def export() -> None:
         for _chunk in body_chunks(request(target.client, target.url)):
             pass
 
+    target.before()
     peak_rss, rss_growth = _peak_rss(export)
+    target.before()
+    tracemalloc_peak = _tracemalloc_peak(export)
     measurement.details.update(
         streamed=response.streaming,
         bytes=size,
         rows=rows,
+        rows_per_second=rounded(rows / (measurement.p95_ms / 1000)) if measurement.p95_ms else None,
         first_byte_p50_ms=rounded(percentiles(first_byte)[0]),
         first_byte_p95_ms=rounded(percentiles(first_byte)[1]),
         first_row_p50_ms=rounded(percentiles(first_row)[0]),
         peak_rss_mb=peak_rss,
         rss_growth_mb=rss_growth,
-        tracemalloc_peak_mb=_tracemalloc_peak(export),
+        tracemalloc_peak_mb=tracemalloc_peak,
     )
 
 
-def _timed(run: Callable[[], Any], repeat: int) -> tuple[list[float], list[int]]:
-    """Milliseconds of each of `repeat` runs, and the distinct query counts seen. The garbage left by earlier
-    measurements is collected first, so that its collection does not land in these samples."""
+def _timed(
+    run: Callable[[], Any], repeat: int, *, before: Callable[[], None] = no_write
+) -> tuple[list[float], list[int]]:
+    """Milliseconds of each of `repeat` runs, each just after `before` (not timed, its queries not counted),
+    and the distinct query counts seen. The garbage left by earlier measurements is collected first, so that
+    its collection does not land in these samples."""
     gc.collect()
     samples, counts = [], set()
     for _ in range(repeat):
+        before()
         counter = _QueryCounter()
         with connection.execute_wrapper(counter):
             start = time.perf_counter()
@@ -223,11 +244,6 @@ def _tracemalloc_peak(run: Callable[[], None]) -> float:
     finally:
         if not was_tracing:
             tracemalloc.stop()
-
-
-@contextmanager
-def _nothing() -> Iterator[None]:
-    yield
 
 
 def _ms_since(start: float) -> float:
