@@ -39,7 +39,7 @@ def farms_in_regions(regions: QuerySet[Region]) -> QuerySet[Farm]:
     return Farm.objects.filter(member__region__in=regions)
 
 
-def _crop_count_name(crop: str) -> str:
+def crop_count_name(crop: str) -> str:
     return f"active_{crop}_farms"
 
 
@@ -60,17 +60,17 @@ def with_farm_totals(queryset: QuerySet[Member]) -> QuerySet[Member]:
         total_hectares=Coalesce(
             Sum("farms__hectares", filter=active, output_field=hectares), Value(Decimal("0.00")), output_field=hectares
         ),
-        **{_crop_count_name(crop): Count("farms", filter=active & Q(farms__crop=crop)) for crop in Crop.values},
+        **{crop_count_name(crop): Count("farms", filter=active & Q(farms__crop=crop)) for crop in Crop.values},
     )
 
 
 def active_crops(member: Member) -> list[str]:
     """The crops (Crop values) of the member's active farms; needs with_farm_totals."""
-    return [crop for crop in Crop.values if getattr(member, _crop_count_name(crop))]
+    return [crop for crop in Crop.values if getattr(member, crop_count_name(crop))]
 
 
 # The names with_farm_totals annotates.
-FARM_TOTAL_NAMES = ("farm_count", "total_hectares", *(_crop_count_name(crop) for crop in Crop.values))
+FARM_TOTAL_NAMES = ("farm_count", "total_hectares", *(crop_count_name(crop) for crop in Crop.values))
 
 
 # -- farm visits ------------------------------------------------------------------------------------------------
