@@ -7,7 +7,7 @@ answer (unless the view declares its own for that status), with DRF's error bodi
 - 401: no credentials, or an unknown or revoked token; 403: a user without a staff role, or an
   operation the client may not use; 404 (operations with a path parameter): none in the client's scope;
 - 406: no format the `Accept` header allows; 415 (operations with a body): a body of another media type;
-- 429: over the client's rate, with `Retry-After`.
+- 429: over the client's rate, with `Retry-After`; 503: the throttle's Redis is down (api.throttling).
 
 CSV and XLSX exports are files, not the JSON page: their 200 bodies are documented as text and binary.
 """
@@ -75,6 +75,7 @@ class ApiAutoSchema(AutoSchema):
             "403": ("ErrorDetail", "A signed-in user without a staff role, or not allowed this operation."),
             "406": ("ErrorDetail", "None of the formats the Accept header allows."),
             "429": ("ErrorDetail", "Over the client's rate limit."),
+            "503": ("ErrorDetail", "The rate limit cannot be counted (the shared Redis is down): try again later."),
         }
         if "{" in path:
             errors["404"] = ("ErrorDetail", "Not found, or outside the client's scope.")

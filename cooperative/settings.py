@@ -192,10 +192,44 @@ MAP_TILE_ATTRIBUTION = env_str("MAP_TILE_ATTRIBUTION", "")
 # EUDR GeoJSON export: a statement file may be at most 25 MB; larger selections are split (ZIP).
 EUDR_EXPORT_MAX_FILE_BYTES = env_int("EUDR_EXPORT_MAX_FILE_BYTES", 25_000_000)
 
-# The cache: API throttling.
-CACHES = {
-    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "default"},
-}
+# Shared state (docs/DEPLOY.md). With REDIS_URL (redis://host:6379/0) every app server shares one Redis:
+# - "default", the cache (sessions' cache, job progress): a Redis that is down reads as a cache miss
+#   (django-redis IGNORE_EXCEPTIONS), so pages still render from the database;
+# - "limits", the API throttle: the same Redis without that forgiveness, so that a throttle that cannot
+#   count refuses (503, api.throttling) instead of letting every request through;
+# - sessions: cached_db, in the database (the record) and in Redis (the fast path).
+# Without REDIS_URL the cache and the throttle stay in the process (one process: the demo and the tests) and
+# sessions in the database.
+REDIS_URL = env_str("REDIS_URL", "")
+if REDIS_URL and not re.match(r"rediss?://", REDIS_URL):
+    raise ImproperlyConfigured(f"REDIS_URL must start with redis:// or rediss://; got {REDIS_URL!r}.")
+if REDIS_URL:
+    _redis_options = {
+        "CLIENT_CLASS": "django_redis.client.DefaultClient",
+        "SOCKET_CONNECT_TIMEOUT": 1,
+        "SOCKET_TIMEOUT": 1,
+    }
+    CACHES = {
+        "default": {
+            "BACKEND": "django_redis.cache.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": "coop",
+            "OPTIONS": {**_redis_options, "IGNORE_EXCEPTIONS": True},
+        },
+        "limits": {
+            "BACKEND": "django_redis.cache.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": "coop-limits",
+            "OPTIONS": _redis_options,
+        },
+    }
+    DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+else:
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "default"},
+        "limits": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "limits"},
+    }
 
 # Partner API: partners send "Authorization: Bearer <token>"; staff may use their session (CSRF enforced).
 # API_THROTTLE_RATE: requests per token (or staff user), "<count>/<second|minute|hour|day>".
@@ -243,6 +277,7 @@ SPECTACULAR_SETTINGS = {
 # SECURE_PROXY_SSL_HEADER via TRUST_X_FORWARDED_PROTO.
 if not DEBUG:
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", default=True)
+    SECURE_REDIRECT_EXEMPT = [r"^health/$"]  # the load balancer's check comes over plain HTTP
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
     SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31536000)

@@ -3,11 +3,12 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from cooperative.views import tokens
+from cooperative.views import health, tokens
 
 admin.site.site_header = admin.site.site_title = settings.COOPERATIVE_NAME
 
 urlpatterns = [
+    path("health/", health.health, name="health"),
     path("tokens/", tokens.api_token_list, name="api_token_list"),
     path("tokens/new/", tokens.api_token_create, name="api_token_create"),
     path("tokens/<int:pk>/revoke/", tokens.api_token_revoke, name="api_token_revoke"),

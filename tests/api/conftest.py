@@ -1,7 +1,7 @@
 """Partners A and B with one program each, their tokens and API clients."""
 
 import pytest
-from django.core.cache import cache
+from django.core.cache import caches
 from django.test import Client
 from django.utils import timezone
 
@@ -16,9 +16,9 @@ def bearer(token) -> dict[str, str]:
 @pytest.fixture(autouse=True)
 def empty_throttle_cache():
     """Throttle counters live in the cache: start every test from zero."""
-    cache.clear()
+    caches["limits"].clear()
     yield
-    cache.clear()
+    caches["limits"].clear()
 
 
 @pytest.fixture

@@ -154,7 +154,7 @@ def test_the_schema_documents_the_errors_of_every_operation(served_schema):
     for path, operations in served_schema["paths"].items():
         for method, operation in operations.items():
             responses = operation["responses"]
-            expected = {"400", "401", "403", "406", "429"} | ({"404"} if "{" in path else set())
+            expected = {"400", "401", "403", "406", "429", "503"} | ({"404"} if "{" in path else set())
             expected |= {"415"} if "requestBody" in operation else set()
             assert expected <= set(responses), (method, path)
             for code in expected - {"400"}:

@@ -18,7 +18,7 @@ PRODUCTION_ENV = {
 
 
 def run(code_or_args: list[str], **env: str) -> subprocess.CompletedProcess:
-    configured = {"DEBUG", "SECRET_KEY", "ALLOWED_HOSTS", "DATABASE_URL", "SECURE_SSL_REDIRECT"}
+    configured = {"DEBUG", "SECRET_KEY", "ALLOWED_HOSTS", "DATABASE_URL", "SECURE_SSL_REDIRECT", "REDIS_URL"}
     clean_env = {k: v for k, v in os.environ.items() if k not in configured}
     clean_env.update(env, DJANGO_SETTINGS_MODULE="cooperative.settings")
     return subprocess.run(
@@ -103,6 +103,44 @@ def test_it_reads_postgresql_from_database_url():
         "db.internal",
         "'-c jit=off'\n",
     ]
+
+
+def test_it_refuses_a_redis_url_it_cannot_use():
+    result = import_settings(DEBUG="true", REDIS_URL="localhost:6379")
+
+    assert result.returncode != 0
+    assert "REDIS_URL must start with redis:// or rediss://" in result.stderr
+
+
+def test_with_redis_url_the_cache_the_throttle_and_the_sessions_are_shared():
+    code = (
+        "from django.conf import settings as s; "
+        "print(s.CACHES['default']['BACKEND'], s.CACHES['limits']['BACKEND'], s.SESSION_ENGINE, "
+        "s.CACHES['default']['OPTIONS'].get('IGNORE_EXCEPTIONS'), "
+        "s.CACHES['limits']['OPTIONS'].get('IGNORE_EXCEPTIONS'))"
+    )
+    result = run(
+        ["-c", f"import django; django.setup(); {code}"], DEBUG="true", REDIS_URL="redis://cache.internal:6379/0"
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == [
+        "django_redis.cache.RedisCache",
+        "django_redis.cache.RedisCache",
+        "django.contrib.sessions.backends.cached_db",
+        "True",  # pages go on from the database while Redis is down
+        "None",  # the throttle does not: it refuses (api.throttling)
+    ]
+
+
+def test_check_deploy_is_clean_with_redis_too():
+    result = run(
+        ["manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        **PRODUCTION_ENV,
+        REDIS_URL="redis://127.0.0.1:6379/0",
+    )
+
+    assert result.returncode == 0, result.stdout + result.stderr
 
 
 def test_check_deploy_reports_no_warnings_with_production_settings():
